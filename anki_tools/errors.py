@@ -1,0 +1,74 @@
+"""One exception root for user-facing errors, and the problem list a run collects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .notes import Source
+
+
+class AnkiToolsError(Exception):
+    """A mistake in the user's input; the CLI prints it without a traceback."""
+
+    def __init__(self, message: str, source: Source | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.source = source
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.message}" if self.source else self.message
+
+
+class SourceError(AnkiToolsError):
+    """A source file cannot be read or parsed."""
+
+
+class ConfigError(AnkiToolsError):
+    """A deck config or command-line option is wrong."""
+
+
+class TemplateError(AnkiToolsError):
+    """A note-type folder is missing files or has bad metadata."""
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One message about one place in the sources."""
+
+    source: Source
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        label = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{self.source}: {label}{self.message}"
+
+
+class Problems:
+    """Collects every problem of a run so they can be reported together."""
+
+    def __init__(self) -> None:
+        self.items: list[Problem] = []
+
+    def error(self, source: Source, message: str) -> None:
+        self.items.append(Problem(source, message, Severity.ERROR))
+
+    def warning(self, source: Source, message: str) -> None:
+        self.items.append(Problem(source, message, Severity.WARNING))
+
+    def add(self, error: AnkiToolsError, fallback: Source) -> None:
+        self.error(error.source or fallback, error.message)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.WARNING]

@@ -1,0 +1,169 @@
+"""Pygments highlighting with CSS classes, keeping cloze and type-in markers intact.
+
+Markers are taken out of the code before lexing, so the lexer sees real code, and
+put back between tokens afterwards, so `{{c1::…}}` never lands inside a token's
+<span> and Anki's cloze spans wrap whole highlighted tokens.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from io import StringIO
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
+from pygments.token import Token, _TokenType
+from pygments.util import ClassNotFound
+
+CSS_CLASS = "highlight"
+LIGHT_STYLE = "default"
+DARK_STYLE = "github-dark"
+DARK_SELECTORS = (".nightMode", ".night_mode")
+
+# One regex finds every marker; the groups say which kind it is.
+MARKER_RE = re.compile(
+    r"(?P<typein>\{\{\{(?P<answer>.+?)\}\}\})|(?P<open>\{\{c\d+::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
+)
+# Private-use characters stand for markers while Pygments formats: they are
+# emitted as plain text (no <span>) and are never escaped.
+PLACEHOLDER = "\ue000{}\ue001"
+PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
+
+TokenStream = list[tuple[_TokenType, str]]
+
+
+@dataclass
+class Highlighted:
+    html: str
+    known_language: bool
+
+
+@dataclass
+class _Markers:
+    """Code with its markers removed, and what goes back at which offset."""
+
+    code: str = ""
+    inserts: list[tuple[int, int, str]] = field(default_factory=list)  # start, end, html
+
+
+def highlight(
+    code: str, language: str | None, hl_lines: list[int] | None = None, linenums: int | None = None
+) -> Highlighted:
+    """Highlight code as HTML with CSS classes; unknown languages become plain text."""
+    lexer, known = _lexer(language or "")
+    markers = _take_markers(code)
+    tokens = _with_markers(_tokens(lexer, markers.code), markers.inserts)
+    formatter = _formatter(tuple(hl_lines or ()), linenums or 0, language if known else "text")
+    return Highlighted(_restore(_format(formatter, tokens), markers.inserts), known)
+
+
+def stylesheet() -> str:
+    """Light rules for `.highlight`, dark rules under Anki's night-mode classes."""
+    light = HtmlFormatter(style=LIGHT_STYLE, cssclass=CSS_CLASS)
+    dark = HtmlFormatter(style=DARK_STYLE, cssclass=CSS_CLASS)
+    dark_prefixes = [f"{mode} .{CSS_CLASS}" for mode in DARK_SELECTORS]
+    return light.get_style_defs(f".{CSS_CLASS}") + "\n" + dark.get_style_defs(dark_prefixes)
+
+
+@lru_cache(maxsize=64)
+def _lexer(language: str) -> tuple[Lexer, bool]:
+    if not language:
+        return TextLexer(stripnl=False), True
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=True), True
+    except ClassNotFound:
+        return TextLexer(stripnl=False), False
+
+
+@lru_cache(maxsize=64)
+def _formatter(hl_lines: tuple[int, ...], linenums: int, language: str) -> HtmlFormatter:
+    return HtmlFormatter(
+        cssclass=f"{CSS_CLASS} language-{language or 'text'}",
+        hl_lines=list(hl_lines),
+        linenos="inline" if linenums else False,
+        linenostart=linenums or 1,
+        wrapcode=True,
+    )
+
+
+def _take_markers(code: str) -> _Markers:
+    """Remove cloze delimiters (content stays code) and type-in boxes (answer stays code)."""
+    result = _Markers()
+    pieces: list[str] = []
+    position, length, depth = 0, 0, 0
+    for match in MARKER_RE.finditer(code):
+        if match.group("close") and depth == 0:
+            continue  # a `}}` of the code itself, not a cloze end
+        pieces.append(code[position : match.start()])
+        length += match.start() - position
+        position = match.end()
+        if match.group("typein"):
+            answer = match.group("answer")
+            box = f'<span class="at-typein">{html.escape(answer)}</span>'
+            result.inserts.append((length, length + len(answer), box))
+            pieces.append(answer)
+            length += len(answer)
+        else:
+            depth += 1 if match.group("open") else -1
+            result.inserts.append((length, length, html.escape(match.group(0), quote=False)))
+    pieces.append(code[position:])
+    result.code = "".join(pieces)
+    return result
+
+
+def _tokens(lexer: Lexer, code: str) -> TokenStream:
+    return list(lexer.get_tokens(code))
+
+
+def _with_markers(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> TokenStream:
+    """Split tokens at marker offsets and put placeholders there as plain text."""
+    if not inserts:
+        return tokens
+    cuts = sorted({offset for start, end, _ in inserts for offset in (start, end)})
+    result: TokenStream = []
+    offset = 0
+    for kind, value in tokens:
+        inner = [cut - offset for cut in cuts if offset < cut < offset + len(value)]
+        for piece_start, piece_end in zip([0, *inner], [*inner, len(value)]):
+            result.extend(_placeholders_at(offset + piece_start, inserts))
+            result.append((kind, value[piece_start:piece_end]))
+        offset += len(value)
+    result.extend(_placeholders_at(offset, inserts))
+    return _drop_replaced(result, inserts)
+
+
+def _placeholders_at(offset: int, inserts: list[tuple[int, int, str]]) -> TokenStream:
+    return [(Token.Text, PLACEHOLDER.format(i)) for i, (s, _, _) in enumerate(inserts) if s == offset]
+
+
+def _drop_replaced(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> TokenStream:
+    """Type-in answers are replaced by their box: drop the code the box stands for."""
+    result: TokenStream = []
+    skip_until, offset = -1, 0
+    starts = {s: e for s, e, _ in inserts if e > s}
+    for kind, value in tokens:
+        placeholder = PLACEHOLDER_RE.fullmatch(value)
+        if placeholder:
+            result.append((kind, value))
+            start = inserts[int(placeholder.group(1))][0]
+            skip_until = starts.get(start, skip_until)
+            continue
+        if offset >= skip_until:
+            result.append((kind, value))
+        offset += len(value)
+    return result
+
+
+def _format(formatter: HtmlFormatter, tokens: TokenStream) -> str:
+    out = StringIO()
+    formatter.format(iter(tokens), out)
+    return out.getvalue()
+
+
+def _restore(formatted: str, inserts: list[tuple[int, int, str]]) -> str:
+    return PLACEHOLDER_RE.sub(lambda m: inserts[int(m.group(1))][2], formatted)

@@ -1,0 +1,77 @@
+"""Local images → Media with content-hash names; remote URLs are left alone, never fetched."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+from .errors import Problems
+from .notes import Media, Note, Source
+
+REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+ATTACHMENT = "attachment:"
+
+
+def media_name(data: bytes, suffix: str) -> str:
+    """A flat, case-safe name from the content, so the same image is stored once."""
+    return f"at-{hashlib.sha256(data).hexdigest()[:24]}{suffix.lower()}"
+
+
+class MediaCollector:
+    """Resolves the image references of one note and remembers the files."""
+
+    def __init__(self, note: Note, problems: Problems) -> None:
+        self.note = note
+        self.problems = problems
+        self.files: dict[str, Media] = {}
+
+    def resolve(self, reference: str) -> str | None:
+        """The media name for an image reference, or None when it cannot be used."""
+        if reference.startswith(ATTACHMENT):
+            return self._attachment(unquote(reference[len(ATTACHMENT) :]))
+        if REMOTE_RE.match(reference):
+            return reference
+        return self._local(unquote(reference.split("#")[0].split("?")[0]))
+
+    def _local(self, reference: str) -> str | None:
+        base = self.note.source.path.parent
+        path = (base / reference).resolve()
+        root = self.note.root.resolve()
+        if not path.is_relative_to(root):
+            self._error(reference, f"image '{reference}' is outside the build root {root}")
+            return None
+        if not path.is_file():
+            self._error(reference, f"image not found: '{reference}'")
+            return None
+        return self._add(path.read_bytes(), path.suffix)
+
+    def _attachment(self, name: str) -> str | None:
+        data = self.note.attachments.get(name)
+        if data is None:
+            self._error(name, f"attachment not found: '{name}'")
+            return None
+        return self._add(data, Path(name).suffix)
+
+    def _add(self, data: bytes, suffix: str) -> str:
+        name = media_name(data, suffix)
+        self.files[name] = Media(name, data)
+        return name
+
+    def _error(self, reference: str, message: str) -> None:
+        self.problems.error(self._locate(reference), message)
+
+    def _locate(self, reference: str) -> Source:
+        """The line of the card that mentions the reference, for a precise message."""
+        source = self.note.source
+        if source.line is None:
+            return source
+        try:
+            lines = source.path.read_text(encoding="utf-8").split("\n")
+        except OSError:
+            return source
+        for number in range(source.line, len(lines) + 1):
+            if reference in lines[number - 1]:
+                return source.at_line(number)
+        return source

@@ -1,0 +1,93 @@
+"""Plain data passed between the stages: parse → render → build."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where something came from: a file and a line (or a notebook cell)."""
+
+    path: Path
+    line: int | None = None
+    cell: int | None = None
+
+    def __str__(self) -> str:
+        if self.cell is not None:
+            return f"{_display(self.path)}:cell {self.cell}"
+        if self.line is not None:
+            return f"{_display(self.path)}:{self.line}"
+        return _display(self.path)
+
+    def at_line(self, line: int) -> Source:
+        return Source(self.path, line, self.cell)
+
+
+def _display(path: Path) -> str:
+    """Paths relative to the working directory read best in messages."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+class Kind(Enum):
+    """Which note type a card becomes."""
+
+    BASIC = "basic"
+    REVERSED = "reversed"
+    CLOZE = "cloze"
+    TYPE_IN = "typein"
+    IMAGE = "image"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One parsed card: Markdown fields, never HTML."""
+
+    kind: Kind
+    front: str
+    back: str
+    hint: str
+    deck: str
+    tags: tuple[str, ...]
+    source: Source
+    title: str  # the heading (or first line) shown in the Source field
+    root: Path  # the build root: images may not resolve outside it
+    explicit_id: str | None = None
+    url: str | None = None
+    code_language: str | None = None  # language of indented code blocks
+    attachments: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Media:
+    """A file for Anki's flat media folder, named by its content hash."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    """A note whose fields are HTML, ready for the builder."""
+
+    note: Note
+    guid: str
+    fields: dict[str, str]
+    media: tuple[Media, ...]
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """What to build: sources, output and deck defaults."""
+
+    paths: tuple[Path, ...]
+    output: Path
+    deck: str | None = None
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    name: str | None = None

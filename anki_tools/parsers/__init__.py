@@ -1,0 +1,30 @@
+"""Source parsers: one module per kind of file, chosen by suffix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import Problems, SourceError
+from ..notes import Note
+from . import markdown
+
+Parser = Callable[[Path, Path, "str | None", Problems], list[Note]]
+
+PARSERS: dict[str, Parser] = {
+    ".md": markdown.parse,
+    ".markdown": markdown.parse,
+}
+
+
+def get_parser(path: Path) -> Parser:
+    """The parser for a file, or an error listing the suffixes we know."""
+    try:
+        return PARSERS[path.suffix.lower()]
+    except KeyError:
+        known = ", ".join(sorted(PARSERS))
+        raise SourceError(f"unknown kind of source '{path.suffix}' (known: {known})") from None
+
+
+def is_source(path: Path) -> bool:
+    return path.suffix.lower() in PARSERS

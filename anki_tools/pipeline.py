@@ -1,0 +1,153 @@
+"""The whole run: find sources → parse → render → check → build."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import builder, parsers
+from .errors import AnkiToolsError, Problem, Problems
+from .notes import Kind, Note, RenderedNote, Source
+from .render import Renderer
+from .templates import load_note_types
+
+CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")
+Progress = Callable[[int], None]
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the CLI's summary line or a notebook's display."""
+
+    output: Path | None
+    notes: int = 0
+    cards: int = 0
+    media: int = 0
+    decks: tuple[str, ...] = ()
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity.value == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity.value == "warning"]
+
+    def summary(self) -> str:
+        where = str(self.output) if self.output and self.written else "nothing written"
+        line = f"{where}: {self.notes} notes, {self.cards} cards, {self.media} media"
+        if self.errors or self.warnings:
+            line += f" ({len(self.errors)} errors, {len(self.warnings)} warnings)"
+        return line
+
+
+def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """Every source file with its build root (the folder given, or a file's own folder)."""
+    found: list[tuple[Path, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.is_file() and parsers.is_source(p))
+            found += [(f, path) for f in files if not _hidden(f.relative_to(path))]
+        else:
+            found.append((path, path.parent))
+    return found
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def parse_sources(
+    sources: list[tuple[Path, Path]],
+    deck: str | None,
+    problems: Problems,
+    progress: Progress | None = None,
+) -> list[Note]:
+    notes: list[Note] = []
+    for path, root in sources:
+        try:
+            found = parsers.get_parser(path)(path, root, deck, problems)
+        except AnkiToolsError as error:
+            problems.add(error, Source(path))
+            found = []
+        except OSError as error:
+            problems.error(Source(path), f"cannot read: {error.strerror}")
+            found = []
+        else:
+            if not found:
+                problems.warning(Source(path), "no cards found (cards start at '## ' headings)")
+        notes += found
+        if progress:
+            progress(1)
+    return notes
+
+
+def render_notes(notes: list[Note], problems: Problems) -> list[RenderedNote]:
+    """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
+    renderer = Renderer()
+    rendered: dict[str, RenderedNote] = {}
+    for note in notes:
+        errors_before = len(problems.errors)
+        item = renderer.render(note, problems)
+        earlier = rendered.get(item.guid)
+        if earlier is not None:
+            problems.error(
+                note.source,
+                f"duplicate card: same id as {earlier.note.source} "
+                "(give one of them its own id, e.g. '## Question {#my-id}')",
+            )
+        elif len(problems.errors) == errors_before:
+            rendered[item.guid] = item
+    return list(rendered.values())
+
+
+def card_count(note: Note) -> int:
+    if note.kind is Kind.REVERSED:
+        return 2
+    if note.kind is Kind.CLOZE:
+        return len(set(CLOZE_NUMBER_RE.findall(note.front))) or 1
+    return 1
+
+
+def build(
+    paths: Iterable[Path],
+    output: Path | None,
+    deck: str | None = None,
+    keep_going: bool = False,
+    timestamp: float | None = None,
+    templates: Path | None = None,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build sources into one `.apkg`; with `output=None` only check them."""
+    problems = Problems()
+    sources = find_sources(paths)
+    notes = parse_sources(sources, deck, problems, progress)
+    good = render_notes(notes, problems)
+    result = _result(output, good, problems)
+    if not notes and not problems.errors:
+        where = ", ".join(str(p) for p in paths) or "."
+        problems.error(Source(Path(where)), "nothing to build: no cards found")
+    can_write = output is not None and good and (keep_going or not problems.errors)
+    if can_write and output is not None:
+        note_types = load_note_types(templates)
+        builder.write_package(good, note_types, output, timestamp or time.time())
+        result.written = True
+    result.problems = problems.items
+    return result
+
+
+def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:
+    media = {m.name for r in notes for m in r.media}
+    return BuildResult(
+        output=output,
+        notes=len(notes),
+        cards=sum(card_count(r.note) for r in notes),
+        media=len(media),
+        decks=tuple(sorted({r.note.deck for r in notes})),
+        problems=problems.items,
+    )

@@ -1,0 +1,64 @@
+/* anki-tools card script: spoilers, type-in boxes, quote colours.
+   Runs on the front and again on the back, which may be a fresh page
+   (AnkiDroid, AnkiMobile): typed answers travel in sessionStorage. */
+(function () {
+  var card = document.querySelector(".at-card:last-of-type") || document.querySelector(".at-card");
+  if (!card || card.getAttribute("data-at-ready")) { return; }
+  card.setAttribute("data-at-ready", "1");
+  var back = card.classList.contains("at-back");
+  var storeKey = "anki-tools:typein:" + (card.querySelector(".at-question") || card).textContent.length;
+
+  function load() {
+    try { return JSON.parse(sessionStorage.getItem(storeKey) || "[]"); }
+    catch (e) { return window.__atTyped || []; }
+  }
+  function save(values) {
+    window.__atTyped = values;
+    try { sessionStorage.setItem(storeKey, JSON.stringify(values)); } catch (e) { /* storage off */ }
+  }
+
+  card.querySelectorAll(".at-spoiler").forEach(function (spoiler) {
+    spoiler.addEventListener("click", function () { spoiler.classList.toggle("at-revealed"); });
+  });
+
+  card.querySelectorAll(".at-quote").forEach(function (quote) {
+    quote.style.background = "hsl(" + Math.floor(Math.random() * 360) + ", 80%, 93%)";
+    if (document.body.classList.contains("nightMode") || document.body.classList.contains("night_mode")) {
+      quote.style.background = "hsl(" + Math.floor(Math.random() * 360) + ", 30%, 22%)";
+    }
+  });
+
+  var boxes = card.querySelectorAll(".at-typein");
+  if (!boxes.length) { return; }
+  if (!back) {
+    var values = [];
+    save(values);
+    boxes.forEach(function (box, index) {
+      var answer = box.textContent;
+      var input = document.createElement("input");
+      input.className = "at-typein-input";
+      input.setAttribute("size", Math.max(answer.length, 2));
+      input.setAttribute("autocomplete", "off");
+      input.setAttribute("autocapitalize", "off");
+      input.setAttribute("spellcheck", "false");
+      input.addEventListener("input", function () { values[index] = input.value; save(values); });
+      box.textContent = "";
+      box.appendChild(input);
+      box.classList.add("at-ready");
+    });
+    return;
+  }
+  var typed = load();
+  boxes.forEach(function (box, index) {
+    var answer = box.textContent;
+    var given = (typed[index] || "").trim();
+    var right = given === answer.trim();
+    box.classList.add(right ? "at-right" : "at-wrong");
+    if (!right && given) {
+      var wrong = document.createElement("span");
+      wrong.className = "at-typed";
+      wrong.textContent = given;
+      box.insertBefore(wrong, box.firstChild);
+    }
+  });
+})();
