@@ -47,10 +47,15 @@ def fenced_lines(lines: list[str]) -> list[bool]:
             mask.append(fence is not None)
             continue
         mask.append(True)
-        if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
-            if not line.strip()[len(match.group(1)) :].strip():
-                fence = None
+        if match and _closes(match.group(1), fence, line):
+            fence = None
     return mask
+
+
+def _closes(marker: str, fence: str, line: str) -> bool:
+    """A closing fence: same character, at least as long, nothing after it."""
+    rest = line.strip()[len(marker) :].strip()
+    return marker[0] == fence[0] and len(marker) >= len(fence) and not rest
 
 
 def split_body(lines: list[str], source: Source, problems: Problems) -> Body:
@@ -59,7 +64,9 @@ def split_body(lines: list[str], source: Source, problems: Problems) -> Body:
     seen: dict[str, int] = {}
     current = "front"
     image = False
-    for number, (line, in_code) in enumerate(zip(lines, fenced_lines(lines)), source.line or 1):
+    for number, (line, in_code) in enumerate(
+        zip(lines, fenced_lines(lines), strict=False), source.line or 1
+    ):
         marker = line.rstrip()
         if in_code or marker not in SEPARATORS:
             parts[current].append(line)
@@ -111,7 +118,7 @@ def _check_line_markers(lines: list[str], first: int, source: Source, problems: 
     """Spoilers pair up within a paragraph; quote boxes need a closing `(Q)` line."""
     paragraph_start: int | None = None
     count = 0
-    for number, (line, in_code) in enumerate(zip(lines, fenced_lines(lines)), first):
+    for number, (line, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=False), first):
         if in_code or not line.strip():
             if count % 2 and paragraph_start is not None:
                 break
@@ -145,7 +152,7 @@ def find_quote_boxes(lines: list[str]) -> tuple[list[QuoteBox], int | None]:
     """Find quote boxes; also return the index of an opening `(Q)` left unclosed."""
     markers = [
         index
-        for index, (line, in_code) in enumerate(zip(lines, fenced_lines(lines)))
+        for index, (line, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=False))
         if not in_code and line.strip() == QUOTE_LINE
     ]
     boxes: list[QuoteBox] = []

@@ -27,7 +27,9 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=SourcePaths)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The .apkg to write.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The .apkg to write."
+)
 @click.option("--deck", help="Deck for cards that name none (front matter still wins).")
 @click.option("--keep-going", is_flag=True, help="Write the good cards even if some have errors.")
 @click.option(
@@ -61,8 +63,11 @@ def check(paths: tuple[Path, ...], deck: str | None) -> None:
     result = _run(paths, None, deck, False, None, None)
     for problem in result.problems:
         click.echo(str(problem), err=True)
-    click.echo(f"{result.notes} notes, {result.cards} cards, {result.media} media: "
-               f"{len(result.errors)} errors, {len(result.warnings)} warnings", err=True)
+    click.echo(
+        f"{result.notes} notes, {result.cards} cards, {result.media} media: "
+        f"{len(result.errors)} errors, {len(result.warnings)} warnings",
+        err=True,
+    )
     sys.exit(1 if result.errors else 0)
 
 
@@ -75,7 +80,9 @@ def _run(
     progress: Progress | None,
 ) -> BuildResult:
     try:
-        return pipeline.build(paths, output, deck, keep_going, templates=templates, progress=progress)
+        return pipeline.build(
+            paths, output, deck, keep_going, templates=templates, progress=progress
+        )
     except AnkiToolsError as error:
         raise click.ClickException(str(error)) from error
 

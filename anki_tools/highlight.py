@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from io import StringIO
 from dataclasses import dataclass, field
 from functools import lru_cache
+from io import StringIO
 
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -64,10 +64,11 @@ def highlight(
 
 def stylesheet() -> str:
     """Light rules for `.highlight`, dark rules under Anki's night-mode classes."""
-    light = HtmlFormatter(style=LIGHT_STYLE, cssclass=CSS_CLASS)
-    dark = HtmlFormatter(style=DARK_STYLE, cssclass=CSS_CLASS)
+    light: HtmlFormatter[str] = HtmlFormatter(style=LIGHT_STYLE, cssclass=CSS_CLASS)
+    dark: HtmlFormatter[str] = HtmlFormatter(style=DARK_STYLE, cssclass=CSS_CLASS)
     dark_prefixes = [f"{mode} .{CSS_CLASS}" for mode in DARK_SELECTORS]
-    return light.get_style_defs(f".{CSS_CLASS}") + "\n" + dark.get_style_defs(dark_prefixes)
+    rules = [light.get_style_defs(f".{CSS_CLASS}"), dark.get_style_defs(dark_prefixes)]  # type: ignore[no-untyped-call]
+    return "\n".join(str(rule) for rule in rules)
 
 
 @lru_cache(maxsize=64)
@@ -81,7 +82,7 @@ def _lexer(language: str) -> tuple[Lexer, bool]:
 
 
 @lru_cache(maxsize=64)
-def _formatter(hl_lines: tuple[int, ...], linenums: int, language: str) -> HtmlFormatter:
+def _formatter(hl_lines: tuple[int, ...], linenums: int, language: str) -> HtmlFormatter[str]:
     return HtmlFormatter(
         cssclass=f"{CSS_CLASS} language-{language or 'text'}",
         hl_lines=list(hl_lines),
@@ -129,7 +130,7 @@ def _with_markers(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> T
     offset = 0
     for kind, value in tokens:
         inner = [cut - offset for cut in cuts if offset < cut < offset + len(value)]
-        for piece_start, piece_end in zip([0, *inner], [*inner, len(value)]):
+        for piece_start, piece_end in zip([0, *inner], [*inner, len(value)], strict=False):
             result.extend(_placeholders_at(offset + piece_start, inserts))
             result.append((kind, value[piece_start:piece_end]))
         offset += len(value)
@@ -138,7 +139,9 @@ def _with_markers(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> T
 
 
 def _placeholders_at(offset: int, inserts: list[tuple[int, int, str]]) -> TokenStream:
-    return [(Token.Text, PLACEHOLDER.format(i)) for i, (s, _, _) in enumerate(inserts) if s == offset]
+    return [
+        (Token.Text, PLACEHOLDER.format(i)) for i, (s, _, _) in enumerate(inserts) if s == offset
+    ]
 
 
 def _drop_replaced(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> TokenStream:
@@ -159,7 +162,7 @@ def _drop_replaced(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> 
     return result
 
 
-def _format(formatter: HtmlFormatter, tokens: TokenStream) -> str:
+def _format(formatter: HtmlFormatter[str], tokens: TokenStream) -> str:
     out = StringIO()
     formatter.format(iter(tokens), out)
     return out.getvalue()

@@ -4,9 +4,9 @@ quote boxes, and our highlighter for fenced and indented code."""
 from __future__ import annotations
 
 import html
+import re
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
-from typing import Any
 
 from markdown import Markdown
 from markdown.extensions import Extension
@@ -29,21 +29,21 @@ class ClassedSpanProcessor(InlineProcessor):
         self.css_class = css_class
         self.parse_inner = parse_inner
 
-    def handleMatch(self, m: Any, data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         element = etree.Element("span", {"class": self.css_class})
         # Type-in answers are compared letter by letter, so they stay literal text.
-        element.text = m.group(1) if self.parse_inner else _atomic(m.group(1))
+        element.text = m.group(1) if self.parse_inner else AtomicString(m.group(1))
         return element, m.start(0), m.end(0)
-
-
-def _atomic(text: str) -> str:
-    return AtomicString(text)
 
 
 class DisplayMathProcessor(InlineProcessor):
     """`$$…$$` inside a paragraph → `\\[…\\]`, as a block `$$` already does."""
 
-    def handleMatch(self, m: Any, data: str) -> tuple[etree.Element, int, int]:  # noqa: N802
+    def handleMatch(  # type: ignore[override]
+        self, m: re.Match[str], data: str
+    ) -> tuple[etree.Element, int, int]:
         element = etree.Element("span", {"class": "arithmatex"})
         element.text = AtomicString(f"\\[{m.group(1)}\\]")
         return element, m.start(0), m.end(0)
@@ -96,12 +96,14 @@ class CardExtension(Extension):
         self.render_code = render_code
         self.indented: IndentedCodeTreeprocessor | None = None
 
-    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802
+    def extendMarkdown(self, md: Markdown) -> None:
         # Above backticks (190), so a type-in box works inside inline code as well.
         typein = ClassedSpanProcessor(r"\{\{\{(.+?)\}\}\}", md, "at-typein", parse_inner=False)
         md.inlinePatterns.register(typein, "at_typein", 195)
-        # Before arithmatex's `$…$` (189), which would take `$$x$$` apart.
-        md.inlinePatterns.register(DisplayMathProcessor(r"(?<!\\)\$\$(.+?)\$\$", md), "at_math", 189.5)
+        # Before arithmatex's `$…$` (189.9), which would take `$$x$$` apart.
+        md.inlinePatterns.register(
+            DisplayMathProcessor(r"(?<!\\)\$\$(.+?)\$\$", md), "at_math", 189.95
+        )
         spoiler = ClassedSpanProcessor(r"\(S\)(.+?)\(S\)", md, "at-spoiler", parse_inner=True)
         md.inlinePatterns.register(spoiler, "at_spoiler", 65)
         # After fenced code (25) is stashed, before raw HTML blocks (20) are.

@@ -69,7 +69,7 @@ class Renderer:
         media = MediaCollector(note, problems)
         names = field_names(note.kind)
         texts = (note.front, note.back, note.hint)
-        fields = {name: self.to_html(text, media) for name, text in zip(names, texts)}
+        fields = {name: self.to_html(text, media) for name, text in zip(names, texts, strict=False)}
         fields[names[3]] = source_field(note)
         guid = identity.guid(note)
         return RenderedNote(note, guid, fields, tuple(media.files.values()))
@@ -108,7 +108,11 @@ class Renderer:
 
 
 def _fence_options(
-    language: str, inputs: dict[str, str], options: dict[str, str], attrs: dict[str, str], md: Markdown
+    language: str,
+    inputs: dict[str, str],
+    options: dict[str, str],
+    attrs: dict[str, str],
+    md: Markdown,
 ) -> bool:
     """Accept `hl_lines="2 3"` and `linenums` (bare or with a start number) on a fence."""
     for key, value in inputs.items():
@@ -135,12 +139,10 @@ def source_field(note: Note) -> str:
     place = html.escape(where)
     if note.url:
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
-    return sanitize(
-        f'<span class="at-source-file">{place}</span> › <span class="at-source-title">{title}</span>'
-    )
+    file_part = f'<span class="at-source-file">{place}</span>'
+    return sanitize(f'{file_part} &rsaquo; <span class="at-source-title">{title}</span>')
 
 
 def plain_title(title: str) -> str:
     """A heading without cloze or type-in markers, for fields Anki shows as they are."""
     return TYPE_IN_MARKER_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
-

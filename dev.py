@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Set up and run anki-tools from a fresh clone with nothing but Python 3.
+
+    python3 dev.py decks   # build the example decks from examples/ into decks/
+    python3 dev.py test    # lint, type-check and run the whole test suite
+
+Both create `.venv/` on first use and (re)install the project with its test
+dependencies whenever pyproject.toml changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+STAMP = VENV / "anki-tools-installed"
+PYTEST_NO_TESTS = 5
+
+
+def main(argv: list[str]) -> int:
+    commands = {"decks": build_decks, "test": run_tests}
+    if len(argv) < 2 or argv[1] not in commands:
+        print(__doc__, file=sys.stderr)
+        return 2
+    ensure_environment()
+    return commands[argv[1]](argv[2:])
+
+
+def ensure_environment() -> None:
+    """Create the virtualenv and install the project when pyproject.toml is new or changed."""
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not (BIN / "python").exists() and not (BIN / "python.exe").exists():
+        print("dev.py: creating .venv", file=sys.stderr)
+        venv.create(VENV, with_pip=True)
+    print("dev.py: installing anki-tools and its test dependencies into .venv", file=sys.stderr)
+    run([tool("python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([tool("python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
+    STAMP.write_text(wanted)
+
+
+def build_decks(extra: list[str]) -> int:
+    output = ROOT / "decks" / "examples.apkg"
+    return call([tool("anki-tools"), "build", str(ROOT / "examples"), "-o", str(output), *extra])
+
+
+def run_tests(extra: list[str]) -> int:
+    checks = [
+        [tool("ruff"), "check", "."],
+        [tool("ruff"), "format", "--check", "."],
+        [tool("mypy")],
+    ]
+    for command in checks:
+        if call(command) != 0:
+            return 1
+    status = call([tool("python"), "-m", "pytest", *extra])
+    if status == PYTEST_NO_TESTS:
+        print("dev.py: pytest collected no tests; that is a failure here", file=sys.stderr)
+        return 1
+    return status
+
+
+def tool(name: str) -> str:
+    return str(BIN / (f"{name}.exe" if os.name == "nt" else name))
+
+
+def call(command: list[str]) -> int:
+    print("$", " ".join(Path(part).name if i == 0 else part for i, part in enumerate(command)))
+    return subprocess.call(command, cwd=ROOT)
+
+
+def run(command: list[str]) -> None:
+    if subprocess.call(command, cwd=ROOT) != 0:
+        sys.exit(f"dev.py: failed: {' '.join(command)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

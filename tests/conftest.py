@@ -1,0 +1,62 @@
+"""Shared fixtures: golden-file updating, a notes-folder writer, a real Anki collection."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+# A 1×1 PNG, small enough to write from a test.
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408d763f8"
+    "cfc000000301010018dd8db00000000049454e44ae426082"
+)
+
+# Modified time pinned for reproducible builds in tests.
+FIXED_TIME = 1_700_000_000.0
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        help="Rewrite tests/goldens/*.html from the current renderer (review the diff!).",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+WriteNotes = Callable[..., Path]
+
+
+@pytest.fixture
+def write_notes(tmp_path: Path) -> WriteNotes:
+    """Write `{relative path: text}` under tmp_path/notes (text is dedented); return the folder."""
+
+    def write(files: dict[str, str | bytes] | None = None, **kwargs: str) -> Path:
+        root = tmp_path / "notes"
+        for name, content in {**(files or {}), **kwargs}.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return write
+
+
+@pytest.fixture
+def anki(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A fresh Anki collection; closed after the test."""
+    from anki_collection import AnkiProfile
+
+    profile = AnkiProfile(tmp_path / "anki-profile")
+    yield profile
+    profile.close()

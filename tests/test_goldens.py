@@ -1,0 +1,34 @@
+"""Golden tests: card-body Markdown → the HTML stored in the note's fields."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anki_tools.errors import Problems
+from anki_tools.media import MediaCollector
+from anki_tools.notes import Kind, Note, Source
+from anki_tools.render import Renderer
+from fixture_file import Case, read_cases, write_cases
+
+GOLDENS = Path(__file__).parent / "goldens" / "render.txt"
+CASES = read_cases(GOLDENS)
+
+
+def render(text: str, tmp_path: Path) -> str:
+    note = Note(Kind.BASIC, text, "", "", "d", (), Source(tmp_path / "n.md", 1), "t", tmp_path)
+    problems = Problems()
+    renderer = Renderer()
+    renderer.render(note, problems)  # sets the note that warnings are reported against
+    return renderer.to_html(text, MediaCollector(note, problems))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.title for c in CASES])
+def test_render_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
+    actual = render(case.input, tmp_path)
+    if update_goldens:
+        case.expected = actual
+        write_cases(GOLDENS, CASES)
+        return
+    assert actual == case.expected, f"{GOLDENS.name}:{case.line}: {case.title}"
