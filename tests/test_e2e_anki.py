@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from anki_collection import AnkiProfile, ShownCard
 from anki_tools import build
 from anki_tools.media import media_name
+
+from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME, PNG_BYTES
 
 pytestmark = pytest.mark.e2e

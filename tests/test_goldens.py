@@ -10,6 +10,7 @@ from anki_tools.errors import Problems
 from anki_tools.media import MediaCollector
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render import Renderer
+
 from fixture_file import Case, read_cases, write_cases
 
 GOLDENS = Path(__file__).parent / "goldens" / "render.txt"

@@ -1,0 +1,133 @@
+"""Unit tests of the Markdown notes parser."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from anki_tools.errors import Problems
+from anki_tools.notes import Kind, Note
+from anki_tools.parsers import get_parser, markdown
+
+
+def parse(write_notes, text: str, name: str = "topic/sub/file.md", deck: str | None = None):
+    root = write_notes({name: text})
+    problems = Problems()
+    notes = markdown.parse(root / name, root, deck, problems)
+    return notes, [str(p) for p in problems.items]
+
+
+def one(write_notes, text: str, **kwargs) -> Note:
+    notes, problems = parse(write_notes, text, **kwargs)
+    assert len(notes) == 1, problems
+    return notes[0]
+
+
+def test_heading_is_front_and_body_is_back(write_notes) -> None:
+    note = one(write_notes, "# Title\n\nintro\n\n## Q?\n\nA.\n\n### Deeper\n\nmore\n")
+    assert (note.kind, note.front, note.back) == (Kind.BASIC, "Q?", "A.\n\n### Deeper\n\nmore")
+    assert note.source.line == 5
+    assert note.title == "Q?"
+
+
+def test_dash_line_joins_text_to_the_heading(write_notes) -> None:
+    note = one(write_notes, "## Q\n\ncontext\n\n-\n\nanswer\n")
+    assert (note.front, note.back) == ("Q\n\ncontext", "answer")
+
+
+def test_higher_heading_ends_a_card(write_notes) -> None:
+    notes, _ = parse(write_notes, "## A\n\na\n\n# Part two\n\nnot a card\n\n## B\n\nb\n")
+    assert [(n.front, n.back) for n in notes] == [("A", "a"), ("B", "b")]
+
+
+def test_card_level_from_front_matter(write_notes) -> None:
+    notes, _ = parse(write_notes, "---\ncard_level: 3\n---\n## Group\n### Q1\na1\n### Q2\na2\n")
+    assert [n.front for n in notes] == ["Q1", "Q2"]
+
+
+def test_headings_inside_code_do_not_split(write_notes) -> None:
+    note = one(write_notes, "## Q\n\n```bash\n## comment\n```\n")
+    assert "## comment" in note.back
+
+
+def test_heading_attributes(write_notes) -> None:
+    note = one(write_notes, '## Q {#my-id .reverse tags="a b::c" deck="X::Y"}\n\nA\n')
+    assert note.explicit_id == "my-id"
+    assert note.kind is Kind.REVERSED
+    assert note.tags == ("a", "b::c")
+    assert note.deck == "X::Y"
+    assert note.front == "Q"
+
+
+def test_front_matter_defaults(write_notes) -> None:
+    text = "---\ndeck: D\ntags: one two\nreverse: true\nurl: https://x.org\n---\n## Q\n\nA\n"
+    note = one(write_notes, text)
+    assert (note.deck, note.tags, note.kind, note.url) == (
+        "D",
+        ("one", "two"),
+        Kind.REVERSED,
+        "https://x.org",
+    )
+
+
+def test_deck_resolution_order(write_notes) -> None:
+    assert one(write_notes, "## Q\nA\n").deck == "topic::sub"
+    assert one(write_notes, "## Q\nA\n", deck="Given").deck == "Given"
+    assert one(write_notes, "---\ndeck: FM\n---\n## Q\nA\n", deck="Given").deck == "FM"
+    assert one(write_notes, '---\ndeck: FM\n---\n## Q {deck="Card"}\nA\n').deck == "Card"
+    assert one(write_notes, "## Q\nA\n", name="lesson.md").deck == "lesson"
+
+
+def test_cloze_card_is_one_sided(write_notes) -> None:
+    note = one(write_notes, "## Fill\n\nPython is {{c1::dynamic}}.\n\n-\n\nextra\n")
+    assert note.kind is Kind.CLOZE
+    assert note.front == "Fill\n\nPython is {{c1::dynamic}}."
+    assert note.back == "extra"
+
+
+def test_cloze_in_heading_without_body_split(write_notes) -> None:
+    note = one(write_notes, "## {{c1::Rust}} has no GC\n\nmore text\n")
+    assert note.kind is Kind.CLOZE
+    assert note.front == "{{c1::Rust}} has no GC\n\nmore text"
+    assert note.back == ""
+
+
+def test_type_in_card(write_notes) -> None:
+    note = one(write_notes, "## Result?\n\n    >>> 1 + 1\n    {{{2}}}\n\n-h\n\nadd\n")
+    assert (note.kind, note.hint) == (Kind.TYPE_IN, "add")
+
+
+def test_markers_after_the_dash_are_an_error(write_notes) -> None:
+    notes, problems = parse(write_notes, "## Q\n\nq\n\n-\n\n{{c1::a}}\n")
+    assert notes == []
+    (problem,) = problems
+    assert problem.endswith(
+        "topic/sub/file.md:1: cloze and type-in markers belong before the '-' line"
+    )
+
+
+def test_image_card(write_notes) -> None:
+    note = one(write_notes, "## Q\n\nfront\n\n-i\n\nback\n")
+    assert (note.kind, note.front, note.back) == (Kind.IMAGE, "Q\n\nfront", "back")
+
+
+def test_unknown_attributes_and_keys_warn(write_notes) -> None:
+    notes, problems = parse(write_notes, "---\ndek: x\n---\n## Q {.revers colour=red}\nA\n")
+    assert len(notes) == 1
+    assert any("unknown front matter key 'dek'" in p for p in problems)
+    assert any("unknown heading class '.revers'" in p for p in problems)
+    assert any("unknown heading attribute 'colour'" in p for p in problems)
+
+
+def test_crlf_and_bom_are_read(write_notes) -> None:
+    root = write_notes({"w.md": b"\xef\xbb\xbf---\r\ndeck: W\r\n---\r\n## Q\r\nA\r\n"})
+    notes = markdown.parse(root / "w.md", root, None, Problems())
+    assert [(n.deck, n.front, n.back) for n in notes] == [("W", "Q", "A")]
+
+
+def test_get_parser_lists_known_suffixes() -> None:
+    try:
+        get_parser(Path("notes.txt"))
+    except Exception as error:  # noqa: BLE001 - the message is what we test
+        assert "known: .markdown, .md" in str(error)
+    else:
+        raise AssertionError("a .txt file has no parser")
