@@ -13,8 +13,9 @@ from pathlib import Path
 
 import genanki
 
+from .errors import OutputError
 from .identity import deck_id
-from .notes import Kind, Media, RenderedNote
+from .notes import Kind, Media, RenderedNote, Source
 from .templates import NoteType
 
 
@@ -36,7 +37,6 @@ def write_package(
             decks[name] = genanki.Deck(deck_id(name), name, description)
         decks[name].add_note(_note(rendered, models[rendered.note.kind]))
         media.update((item.name, item) for item in rendered.media)
-    output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="anki-tools-media-") as media_dir:
         paths = _media_files(media.values(), Path(media_dir))
         package = genanki.Package([decks[name] for name in sorted(decks)], media_files=paths)
@@ -72,11 +72,17 @@ def _media_files(media: Iterable[Media], folder: Path) -> list[str]:
 
 
 def _write_atomically(package: genanki.Package, output: Path, timestamp: float) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-    os.close(handle)
+    """Write beside the output and rename: a failed build never leaves a truncated deck."""
+    temporary: Path | None = None
     try:
-        package.write_to_file(temporary, timestamp=timestamp)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+        os.close(handle)
+        temporary = Path(name)
+        package.write_to_file(str(temporary), timestamp=timestamp)
         os.replace(temporary, output)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    except OSError as error:
+        raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error
+    finally:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)

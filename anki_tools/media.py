@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import Problems
-from .notes import Media, Note, Source
+from .errors import Problems, locate
+from .notes import Media, Note
 
 REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 ATTACHMENT = "attachment:"
@@ -33,17 +33,18 @@ class MediaCollector:
             return self._attachment(unquote(reference[len(ATTACHMENT) :]))
         if REMOTE_RE.match(reference):
             return reference
-        return self._local(unquote(reference.split("#")[0].split("?")[0]))
+        return self._local(reference)
 
     def _local(self, reference: str) -> str | None:
-        base = self.note.source.path.parent
-        path = (base / reference).resolve()
+        """A path relative to the note's file, as written (URL escapes allowed)."""
+        relative = unquote(reference.split("#")[0].split("?")[0])
+        path = (self.note.source.path.parent / relative).resolve()
         root = self.note.root.resolve()
         if not path.is_relative_to(root):
-            self._error(reference, f"image '{reference}' is outside the build root {root}")
+            self._error(reference, f"image '{relative}' is outside the build root {root}")
             return None
         if not path.is_file():
-            self._error(reference, f"image not found: '{reference}'")
+            self._error(reference, f"image not found: '{relative}'")
             return None
         return self._add(path.read_bytes(), path.suffix)
 
@@ -60,18 +61,4 @@ class MediaCollector:
         return name
 
     def _error(self, reference: str, message: str) -> None:
-        self.problems.error(self._locate(reference), message)
-
-    def _locate(self, reference: str) -> Source:
-        """The line of the card that mentions the reference, for a precise message."""
-        source = self.note.source
-        if source.line is None:
-            return source
-        try:
-            lines = source.path.read_text(encoding="utf-8").split("\n")
-        except OSError:
-            return source
-        for number in range(source.line, len(lines) + 1):
-            if reference in lines[number - 1]:
-                return source.at_line(number)
-        return source
+        self.problems.error(locate(self.note.source, reference), message)

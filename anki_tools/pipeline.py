@@ -70,6 +70,7 @@ def parse_sources(
 ) -> list[Note]:
     notes: list[Note] = []
     for path, root in sources:
+        errors_before = len(problems.errors)
         try:
             found = parsers.get_parser(path)(path, root, deck, problems)
         except AnkiToolsError as error:
@@ -79,7 +80,7 @@ def parse_sources(
             problems.error(Source(path), f"cannot read: {error.strerror}")
             found = []
         else:
-            if not found:
+            if not found and len(problems.errors) == errors_before:
                 problems.warning(Source(path), "no cards found (cards start at '## ' headings)")
         notes += found
         if progress:

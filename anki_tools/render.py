@@ -8,7 +8,7 @@ import re
 from markdown import Markdown
 
 from . import highlight, identity
-from .errors import Problems
+from .errors import Problems, locate
 from .markup import CardExtension
 from .media import MediaCollector
 from .notes import Kind, Note, RenderedNote
@@ -91,7 +91,8 @@ class Renderer:
         result = highlight.highlight(code.rstrip("\n"), language, lines, start)
         if not result.known_language and self._note is not None:
             self._problems.warning(
-                self._note.source, f"unknown code language '{language}', shown as plain text"
+                locate(self._note.source, f"{language}"),
+                f"unknown code language '{language}', shown as plain text",
             )
         return result.html
 

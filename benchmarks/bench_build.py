@@ -68,15 +68,20 @@ T = TypeVar("T")
 
 # ---------------------------------------------------------------- corpus
 
-WORDS = (
+
+def split_words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+WORDS = split_words(
     "cache index thread buffer socket parser token lexer queue stack heap pointer closure "
     "iterator generator coroutine future promise lock mutex channel schema table column "
     "transaction cursor query join module package import scope binding frame process signal "
     "pipe stream encoder decoder array slice vector tuple record field key value hash set "
     "graph tree node edge path route handler request response header payload session"
-).split()
-VERBS = "reverse sort merge split parse cache flatten filter invert copy serialize".split()
-ADJECTIVES = "immutable lazy stable atomic idempotent thread-safe ordered hashable".split()
+)
+VERBS = split_words("reverse sort merge split parse cache flatten filter invert copy serialize")
+ADJECTIVES = split_words("immutable lazy stable atomic idempotent thread-safe ordered hashable")
 QUESTIONS = (
     "What does `{ident}` return?",
     "How do you {verb} a {noun} in {language}?",
@@ -180,7 +185,8 @@ def sentence(rng: random.Random) -> str:
             words[index] = f"**{words[index]}**"
         elif style < 0.6:
             words[index] = f"`{words[index]}_{rng.randint(1, 99)}()`"
-    return " ".join(words).capitalize() + "."
+    text = " ".join(words)
+    return text[0].upper() + text[1:] + "."
 
 
 def paragraph(rng: random.Random) -> str:
@@ -195,7 +201,11 @@ def bullet_list(rng: random.Random) -> str:
 def code_block(rng: random.Random) -> str:
     language = rng.choice(LANGUAGES)
     templates = CODE_LINES[language]
-    lines = [fill(rng.choice(templates), rng) for _ in range(rng.randint(5, 20))]
+    start = rng.randrange(len(templates))  # consecutive template lines read more like code
+    lines = [
+        fill(templates[(start + offset) % len(templates)], rng)
+        for offset in range(rng.randint(5, 20))
+    ]
     return "\n".join([f"```{language}", *lines, "```"])
 
 
@@ -368,7 +378,7 @@ def best_time(action: Callable[[], object], repeat: int) -> float:
     return min(times)
 
 
-def warm_up(cards: list[Card], folder: Path) -> None:
+def warm_up(folder: Path) -> None:
     """Import lazily loaded modules (lexers, extensions) before any timer starts."""
     sample = make_cards(60, SEED + 1)
     corpus = write_corpus(sample, folder / "warm-up")
@@ -428,7 +438,10 @@ class Result:
         return self.anki_tools_s / self.floor_a_s
 
     def as_json(self) -> dict[str, float | int]:
-        ratios = {"anki_tools_vs_floor_b": self.vs_floor_b, "anki_tools_vs_floor_a": self.vs_floor_a}
+        ratios = {
+            "anki_tools_vs_floor_b": self.vs_floor_b,
+            "anki_tools_vs_floor_a": self.vs_floor_a,
+        }
         return {**asdict(self), **ratios}
 
 
@@ -445,11 +458,17 @@ def measure(count: int, repeat: int, seed: int, folder: Path) -> Result:
     fields = list(render_floor(cards))  # floor A gets its HTML before the timer starts
     floor_a_s = best_time(lambda: floor_a(fields, folder / "floor-a.apkg"), repeat)
     memory = measure_memory(corpus, folder / "memory.apkg")
-    files = len(chunks(cards, CARDS_PER_FILE))
     return Result(
-        count, corpus.anki_cards, files, repeat, anki_tools_s, floor_b_s, floor_a_s,
-        memory.peak_mb, memory.baseline_mb,
-    )  # fmt: skip
+        notes=count,
+        cards=corpus.anki_cards,
+        files=len(chunks(cards, CARDS_PER_FILE)),
+        repeat=repeat,
+        anki_tools_s=anki_tools_s,
+        floor_b_s=floor_b_s,
+        floor_a_s=floor_a_s,
+        peak_rss_mb=memory.peak_mb,
+        baseline_rss_mb=memory.baseline_mb,
+    )
 
 
 def profile(count: int, seed: int, folder: Path, output: Path) -> None:
@@ -568,10 +587,12 @@ def run(args: argparse.Namespace) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="anki-tools-bench-") as temporary:
         folder = Path(temporary)
-        warm_up(make_cards(60, args.seed + 1), folder)
+        warm_up(folder)
         for count in counts(args):
             (folder / str(count)).mkdir()
-            results.append(measure(count, repeats(count, args.repeat), args.seed, folder / str(count)))
+            results.append(
+                measure(count, repeats(count, args.repeat), args.seed, folder / str(count))
+            )
         if args.profile:
             profile(max(counts(args)), args.seed, folder, args.profile)
     found = verdicts(results)

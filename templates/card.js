@@ -2,11 +2,10 @@
    Runs on the front and again on the back, which may be a fresh page
    (AnkiDroid, AnkiMobile): typed answers travel in sessionStorage. */
 (function () {
-  var card = document.querySelector(".at-card:last-of-type") || document.querySelector(".at-card");
+  var card = document.querySelector(".at-card");
   if (!card || card.getAttribute("data-at-ready")) { return; }
   card.setAttribute("data-at-ready", "1");
   var back = card.classList.contains("at-back");
-  var storeKey = "anki-tools:typein:" + (card.querySelector(".at-question") || card).textContent.length;
 
   function load() {
     try { return JSON.parse(sessionStorage.getItem(storeKey) || "[]"); }
@@ -30,6 +29,10 @@
 
   var boxes = card.querySelectorAll(".at-typein");
   if (!boxes.length) { return; }
+  // The answers are the same on both sides, so they name the card's stored input.
+  var storeKey = "anki-tools:typein:" + Array.prototype.map.call(boxes, function (box) {
+    return box.textContent;
+  }).join("\u0001");
   if (!back) {
     var values = [];
     save(values);

@@ -75,7 +75,8 @@ def _front_matter_values(data: dict[str, Any], source: Source, problems: Problem
     for key in sorted(set(data) - FRONT_MATTER_KEYS):
         problems.warning(source, f"unknown front matter key '{key}' (known: deck, tags, ...)")
     level = data.get("card_level", 2)
-    if not isinstance(level, int) or not 1 <= level <= 6:
+    # YAML `true` is an int to Python; it is no heading level.
+    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 6:
         raise SourceError("'card_level' must be a heading level from 1 to 6", source)
     reverse = data.get("reverse", False)
     if not isinstance(reverse, bool):

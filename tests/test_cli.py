@@ -1,0 +1,70 @@
+"""The command line: summary line, default output, check, exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from anki_tools.cli import main
+
+NOTES = {"python/a.md": "## Q1\n\nA1\n\n## Q2 {.reverse}\n\nA2\n", "img.md": "## Q3\n\nA3\n"}
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_build_prints_a_one_line_summary(write_notes, in_tmp: Path) -> None:
+    write_notes(NOTES)
+    result = CliRunner().invoke(main, ["build", "notes", "-o", "out/deck.apkg"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "out/deck.apkg: 3 notes, 4 cards, 0 media\n"
+    assert (in_tmp / "out" / "deck.apkg").stat().st_size > 0
+
+
+def test_default_output_is_named_after_the_folder(write_notes, in_tmp: Path) -> None:
+    write_notes(NOTES)
+    result = CliRunner().invoke(main, ["build", "notes"])
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "notes.apkg").exists()
+
+
+def test_check_writes_nothing_and_counts(write_notes, in_tmp: Path) -> None:
+    write_notes(NOTES)
+    result = CliRunner().invoke(main, ["check", "notes"])
+    assert result.exit_code == 0
+    assert "3 notes, 4 cards, 0 media: 0 errors, 0 warnings" in result.stderr
+    assert not list(in_tmp.glob("*.apkg"))
+
+
+def test_warnings_keep_exit_code_zero(write_notes, in_tmp: Path) -> None:
+    write_notes({"a.md": "## Q\n\n```pyhton\nx\n```\n"})
+    result = CliRunner().invoke(main, ["build", "notes", "-o", "a.apkg"])
+    assert result.exit_code == 0
+    assert "notes/a.md:3: warning: unknown code language 'pyhton'" in result.stderr
+    assert "1 notes, 1 cards, 0 media (0 errors, 1 warnings)" in result.stdout
+
+
+def test_file_without_cards_warns_and_empty_build_fails(write_notes, in_tmp: Path) -> None:
+    write_notes({"a.md": "# Only a title\n\ntext\n"})
+    result = CliRunner().invoke(main, ["build", "notes", "-o", "a.apkg"])
+    assert result.exit_code == 1
+    assert "notes/a.md: warning: no cards found" in result.stderr
+    assert "nothing to build" in result.stderr
+    assert not (in_tmp / "a.apkg").exists()
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "anki_tools", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.startswith("anki-tools, version ")
