@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anki_tools.errors import Problems
+import pytest
+
+from anki_tools.errors import Problems, SourceError
 from anki_tools.notes import Kind, Note
 from anki_tools.parsers import get_parser, markdown
 
@@ -125,9 +127,5 @@ def test_crlf_and_bom_are_read(write_notes) -> None:
 
 
 def test_get_parser_lists_known_suffixes() -> None:
-    try:
+    with pytest.raises(SourceError, match=r"known: \.markdown, \.md"):
         get_parser(Path("notes.txt"))
-    except Exception as error:  # noqa: BLE001 - the message is what we test
-        assert "known: .markdown, .md" in str(error)
-    else:
-        raise AssertionError("a .txt file has no parser")
