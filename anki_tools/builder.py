@@ -71,6 +71,12 @@ def _media_files(media: Iterable[Media], folder: Path) -> list[str]:
     return paths
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _write_atomically(package: genanki.Package, output: Path, timestamp: float) -> None:
     """Write beside the output and rename: a failed build never leaves a truncated deck."""
     temporary: Path | None = None
@@ -80,6 +86,8 @@ def _write_atomically(package: genanki.Package, output: Path, timestamp: float) 
         os.close(handle)
         temporary = Path(name)
         package.write_to_file(str(temporary), timestamp=timestamp)
+        # mkstemp makes the file private (0600); a deck is meant to be shared.
+        temporary.chmod(0o666 & ~_umask())
         os.replace(temporary, output)
     except OSError as error:
         raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error

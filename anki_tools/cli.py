@@ -61,14 +61,7 @@ def check(paths: tuple[Path, ...], deck: str | None) -> None:
     """Parse and lint PATHS; write nothing."""
     _check_paths(paths)
     result = _run(paths, None, deck, False, None, None)
-    for problem in result.problems:
-        click.echo(str(problem), err=True)
-    click.echo(
-        f"{result.notes} notes, {result.cards} cards, {result.media} media: "
-        f"{len(result.errors)} errors, {len(result.warnings)} warnings",
-        err=True,
-    )
-    sys.exit(1 if result.errors else 0)
+    _report(result)
 
 
 def _run(
@@ -113,5 +106,4 @@ def _report(result: BuildResult) -> None:
     for problem in result.problems:
         click.echo(str(problem), err=True)
     click.echo(result.summary())
-    if result.errors:
-        sys.exit(1)
+    sys.exit(1 if result.errors else 0)

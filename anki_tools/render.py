@@ -70,7 +70,10 @@ class Renderer:
         names = field_names(note.kind)
         texts = (note.front, note.back, note.hint)
         fields = {name: self.to_html(text, media) for name, text in zip(names, texts, strict=False)}
-        fields[names[3]] = source_field(note)
+        title = (
+            self.to_html(plain_title(note.title), media).removeprefix("<p>").removesuffix("</p>")
+        )
+        fields[names[3]] = source_field(note, title)
         guid = identity.guid(note)
         return RenderedNote(note, guid, fields, tuple(media.files.values()))
 
@@ -84,7 +87,7 @@ class Renderer:
         return sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
 
     def _render_code(self, code: str, language: str | None, options: dict[str, str]) -> str:
-        lines = [int(n) for n in options.get("hl_lines", "").split() if n.isdigit()]
+        lines = _line_numbers(options.get("hl_lines", ""))
         linenums = options.get("linenums")
         start = int(linenums) if linenums and linenums.isdigit() else (1 if linenums else None)
         # Indented blocks keep the blank lines before the next block: not part of the code.
@@ -124,19 +127,28 @@ def _fence_options(
     return True
 
 
+def _line_numbers(spec: str) -> list[int]:
+    """`hl_lines="1 3-5"` → [1, 3, 4, 5]."""
+    numbers: list[int] = []
+    for part in spec.split():
+        first, _, last = part.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            numbers += range(int(first), int(last or first) + 1)
+    return numbers
+
+
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
     if tag == "img" and attribute == "src":
         return media.resolve(value)
     return value
 
 
-def source_field(note: Note) -> str:
-    """Where the card came from: the file (linked to `url` if given) and its heading."""
+def source_field(note: Note, title: str) -> str:
+    """Where the card came from: the file (linked to `url` if given) and its heading (HTML)."""
     try:
         where = note.source.path.resolve().relative_to(note.root.resolve()).as_posix()
     except ValueError:
         where = note.source.path.name
-    title = html.escape(plain_title(note.title))
     place = html.escape(where)
     if note.url:
         place = f'<a href="{html.escape(note.url)}">{place}</a>'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,7 +40,7 @@ def test_check_writes_nothing_and_counts(write_notes, in_tmp: Path) -> None:
     write_notes(NOTES)
     result = CliRunner().invoke(main, ["check", "notes"])
     assert result.exit_code == 0
-    assert "3 notes, 4 cards, 0 media: 0 errors, 0 warnings" in result.stderr
+    assert result.stdout == "3 notes, 4 cards, 0 media\n"
     assert not list(in_tmp.glob("*.apkg"))
 
 
@@ -48,7 +49,7 @@ def test_warnings_keep_exit_code_zero(write_notes, in_tmp: Path) -> None:
     result = CliRunner().invoke(main, ["build", "notes", "-o", "a.apkg"])
     assert result.exit_code == 0
     assert "notes/a.md:3: warning: unknown code language 'pyhton'" in result.stderr
-    assert "1 notes, 1 cards, 0 media (0 errors, 1 warnings)" in result.stdout
+    assert "1 note, 1 card, 0 media (0 errors, 1 warning)" in result.stdout
 
 
 def test_file_without_cards_warns_and_empty_build_fails(write_notes, in_tmp: Path) -> None:
@@ -68,3 +69,26 @@ def test_python_dash_m_runs_the_cli() -> None:
         check=True,
     )
     assert done.stdout.startswith("anki-tools, version ")
+
+
+def test_overlapping_paths_read_each_file_once(write_notes, in_tmp: Path) -> None:
+    write_notes(NOTES)
+    result = CliRunner().invoke(main, ["check", "notes", "notes/python"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "3 notes, 4 cards, 0 media\n"
+
+
+def test_a_folders_readme_is_not_notes(write_notes, in_tmp: Path) -> None:
+    write_notes({**NOTES, "README.md": "# My notes\n\n## How to build\n\nRun it.\n"})
+    result = CliRunner().invoke(main, ["check", "notes"])
+    assert result.stdout == "3 notes, 4 cards, 0 media\n"
+
+
+def test_deck_file_is_readable_by_others(write_notes, in_tmp: Path) -> None:
+    write_notes(NOTES)
+    old_mask = os.umask(0o022)
+    try:
+        CliRunner().invoke(main, ["build", "notes", "-o", "deck.apkg"])
+    finally:
+        os.umask(old_mask)
+    assert (in_tmp / "deck.apkg").stat().st_mode & 0o777 == 0o644

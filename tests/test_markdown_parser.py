@@ -129,3 +129,22 @@ def test_crlf_and_bom_are_read(write_notes) -> None:
 def test_get_parser_lists_known_suffixes() -> None:
     with pytest.raises(SourceError, match=r"known: \.markdown, \.md"):
         get_parser(Path("notes.txt"))
+
+
+def test_braces_that_are_not_attributes_stay_in_the_heading(write_notes) -> None:
+    notes, problems = parse(write_notes, "## A set literal {1, 2}\nA\n\n## Empty dict {}\nB\n")
+    assert [n.front for n in notes] == ["A set literal {1, 2}", "Empty dict {}"]
+    assert problems == []
+
+
+def test_markers_after_the_dash_of_a_cloze_card_are_an_error(write_notes) -> None:
+    notes, problems = parse(write_notes, "## Q {{c1::a}}\n\n-\n\n{{c2::b}}\n")
+    assert notes == []
+    assert problems[0].endswith("cloze and type-in markers belong before the '-' line")
+
+
+@pytest.mark.parametrize("text", ["## X {.reverse}\n", "## X\n\nfront\n\n-i\n"])
+def test_two_sided_card_without_answer_warns(write_notes, text: str) -> None:
+    notes, problems = parse(write_notes, text)
+    assert len(notes) == 1
+    assert problems[0].endswith("warning: card 'X' has no answer")

@@ -16,7 +16,9 @@ from ..notes import Kind, Note, Source
 from .common import deck_from_path, read_text, split_tags
 
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-ATTRS_RE = re.compile(r"\{([^{}]*)\}\s*$")
+# Only `{#id .class key="value" …}` is an attribute list: `## Set literal {1, 2}` keeps its braces.
+ATTR = r"""(?:[#.][^\s{}="']+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+))"""
+ATTRS_RE = re.compile(rf"\{{:?\s*({ATTR}(?:\s+{ATTR})*)\s*\}}\s*$")
 FRONT_MATTER_KEYS = {"deck", "tags", "card_level", "reverse", "url"}
 
 
@@ -147,15 +149,15 @@ def _note(
     front = heading.text + ("\n\n" + parts.front if parts.front else "")
     body.check_markers("\n".join([heading.text, *lines]), source, problems)
     kind = _kind(heading, meta, parts, front)
-    if kind not in (Kind.CLOZE, Kind.TYPE_IN) and body.has_markers(parts.back + parts.hint):
+    if body.has_markers(parts.back + parts.hint):
         problems.error(source, "cloze and type-in markers belong before the '-' line")
-    if kind is Kind.BASIC and not parts.back and not parts.front:
-        problems.warning(source, f"card '{heading.text}' has no answer")
     if kind in (Kind.CLOZE, Kind.TYPE_IN):
         back = parts.back
     else:
         back = parts.back if parts.split else parts.front
         front = front if parts.split else heading.text
+        if not back.strip():
+            problems.warning(source, f"card '{heading.text}' has no answer")
     _check_unknown_options(heading, source, problems)
     if len(problems.errors) > errors_before:
         return None  # with --keep-going, only cards without errors are built
