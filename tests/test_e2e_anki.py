@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from anki_tools import build
 from anki_tools.media import media_name
+from anki_tools.templates import default_templates_dir
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME, PNG_BYTES
@@ -273,3 +275,30 @@ def test_reimporting_the_same_deck_changes_nothing(deck: Path, anki: AnkiProfile
     anki.import_deck(deck)
     assert anki.import_deck(deck) == (0, 0, 9)
     assert len(anki.cards()) == 11
+
+
+def test_note_type_ids_are_the_fixed_ones(deck: Path, anki: AnkiProfile) -> None:
+    anki.import_deck(deck)
+    ids = {model["name"]: model["id"] for model in anki.col.models.all()}
+    assert ids["anki-tools Basic"] == 1731000001
+    assert ids["anki-tools Cloze"] == 1731000003
+
+
+def test_own_templates_folder(write_notes, tmp_path: Path, anki: AnkiProfile) -> None:
+    own = tmp_path / "my-templates"
+    shutil.copytree(default_templates_dir(), own)
+    front = own / "basic" / "front.html"
+    front.write_text(front.read_text().replace("at-question", "at-question my-look"))
+    root = write_notes({"a.md": "## Q\n\nA\n"})
+    result = build([root], tmp_path / "own.apkg", timestamp=FIXED_TIME, templates=own)
+    assert result.written
+    anki.import_deck(tmp_path / "own.apkg")
+    (card,) = anki.cards()
+    assert '<div class="at-question my-look">' in card.question
+
+
+def test_progress_is_reported_per_file(write_notes, tmp_path: Path) -> None:
+    root = write_notes({"a.md": "## A\n\nx\n", "b/c.md": "## C\n\ny\n"})
+    steps: list[int] = []
+    build([root], None, progress=steps.append)
+    assert steps == [1, 1]
