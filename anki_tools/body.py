@@ -150,6 +150,8 @@ class QuoteBox:
 
 def find_quote_boxes(lines: list[str]) -> tuple[list[QuoteBox], int | None]:
     """Find quote boxes; also return the index of an opening `(Q)` left unclosed."""
+    if not any(line.strip() == QUOTE_LINE for line in lines):
+        return [], None  # the common case, without computing the fences
     markers = [
         index
         for index, (line, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=False))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
+from pathlib import Path
 
 from markdown import Markdown
 
@@ -16,6 +18,10 @@ from .sanitize import sanitize
 
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
 TYPE_IN_MARKER_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
+
+CODE_SLOT = '<div class="at-code-slot">\ue010{}\ue011</div>'
+CODE_SLOT_RE = re.compile('<div class="at-code-slot">\ue010(\\d+)\ue011</div>')
+SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 
 FIELD_NAMES = {
     Kind.CLOZE: ("Text", "Back Extra", "Hint", "Source"),
@@ -62,6 +68,7 @@ class Renderer:
         )
         self._note: Note | None = None
         self._problems = Problems()
+        self._code_blocks: list[str] = []
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -70,21 +77,28 @@ class Renderer:
         names = field_names(note.kind)
         texts = (note.front, note.back, note.hint)
         fields = {name: self.to_html(text, media) for name, text in zip(names, texts, strict=False)}
-        title = (
-            self.to_html(plain_title(note.title), media).removeprefix("<p>").removesuffix("</p>")
-        )
-        fields[names[3]] = source_field(note, title)
+        title = plain_title(note.title)
+        # Most fronts are the heading itself: no need to convert it twice.
+        title_html = fields[names[0]] if title == note.front else self.to_html(title, media)
+        fields[names[3]] = source_field(note, title_html.removeprefix("<p>").removesuffix("</p>"))
         guid = identity.guid(note)
         return RenderedNote(note, guid, fields, tuple(media.files.values()))
 
     def to_html(self, text: str, media: MediaCollector) -> str:
+        """Markdown → sanitized HTML, with images resolved to media names."""
         if not text.strip():
             return ""
         assert self._card.indented is not None
         self._card.indented.language = self._note.code_language if self._note else None
+        self._code_blocks = []
         self._markdown.reset()
         markup = self._markdown.convert(text)
-        return sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
+        clean = sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
+        return CODE_SLOT_RE.sub(self._code_block, clean)
+
+    def _code_block(self, match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return self._code_blocks[index] if index < len(self._code_blocks) else ""
 
     def _render_code(self, code: str, language: str | None, options: dict[str, str]) -> str:
         lines = _line_numbers(options.get("hl_lines", ""))
@@ -97,7 +111,10 @@ class Renderer:
                 locate(self._note.source, f"{language}"),
                 f"unknown code language '{language}', shown as plain text",
             )
-        return result.html
+        # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
+        # quarter of the build time otherwise) and goes back in after it, in a slot.
+        self._code_blocks.append(result.html.rstrip("\n"))
+        return CODE_SLOT.format(len(self._code_blocks) - 1)
 
     def _fence(
         self,
@@ -144,16 +161,23 @@ def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str |
 
 
 def source_field(note: Note, title: str) -> str:
-    """Where the card came from: the file (linked to `url` if given) and its heading (HTML)."""
-    try:
-        where = note.source.path.resolve().relative_to(note.root.resolve()).as_posix()
-    except ValueError:
-        where = note.source.path.name
-    place = html.escape(where)
-    if note.url:
+    """Where the card came from: the file (linked to `url` if given) and its heading (HTML).
+
+    Built from escaped parts and the already sanitized title, so it needs no sanitizing.
+    """
+    place = html.escape(_relative_path(note.source.path, note.root))
+    if note.url and SAFE_URL_RE.match(note.url):
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
     file_part = f'<span class="at-source-file">{place}</span>'
-    return sanitize(f'{file_part} &rsaquo; <span class="at-source-title">{title}</span>')
+    return f'{file_part} › <span class="at-source-title">{title}</span>'
+
+
+@lru_cache(maxsize=4096)
+def _relative_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
 
 
 def plain_title(title: str) -> str:

@@ -367,15 +367,17 @@ def check_build(result: pipeline.BuildResult, corpus: Corpus) -> None:
 # ---------------------------------------------------------------- measuring
 
 
-def best_time(action: Callable[[], object], repeat: int) -> float:
-    """The fastest of `repeat` runs, each after a garbage collection."""
-    times = []
+def best_times(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """The fastest of `repeat` runs of each action. Rounds run the actions in turn, so a
+    slow spell of the machine hits every contender alike instead of one of them."""
+    best = dict.fromkeys(actions, float("inf"))
     for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, action in actions.items():
+            gc.collect()
+            start = time.perf_counter()
+            action()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def warm_up(folder: Path) -> None:
@@ -393,18 +395,28 @@ class Memory:
     baseline_mb: float  # peak RSS after imports, before the build
 
 
-def rss_mb(usage: resource.struct_rusage) -> float:
-    """ru_maxrss is in KiB on Linux and in bytes on macOS."""
+def peak_rss_mb() -> float:
+    """This process's peak RSS so far.
+
+    On Linux `ru_maxrss` can't be used: exec keeps the high-water mark of the memory the
+    child was forked from, so a child of this (large) process would report the parent's
+    RSS (RUSAGE_CHILDREN in the parent as well). VmHWM belongs to the new address space.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
+    # macOS: ru_maxrss is in bytes there (KiB on Linux)
     scale = 1 if sys.platform == "darwin" else 1024
-    return usage.ru_maxrss * scale / 1024 / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1024 / 1024
 
 
 def child_build(root: Path, output: Path) -> None:
     """Run in a child process: one build, then its own peak RSS as JSON on stdout."""
-    baseline = rss_mb(resource.getrusage(resource.RUSAGE_SELF))
+    baseline = peak_rss_mb()
     result = anki_tools_build(root, output)
-    peak = rss_mb(resource.getrusage(resource.RUSAGE_SELF))
-    report = {"peak_mb": peak, "baseline_mb": baseline, "notes": result.notes}
+    report = {"peak_mb": peak_rss_mb(), "baseline_mb": baseline, "notes": result.notes}
     print(json.dumps({**report, "errors": len(result.errors), "cards": result.cards}))
 
 
@@ -448,24 +460,28 @@ class Result:
 def measure(count: int, repeat: int, seed: int, folder: Path) -> Result:
     cards = make_cards(count, seed)
     corpus = write_corpus(cards, folder / "notes")
-    print(f"{count} notes ({corpus.anki_cards} cards) in {folder / 'notes'}", file=sys.stderr)
+    files = len(chunks(cards, CARDS_PER_FILE))
+    print(f"measuring {count} notes ({corpus.anki_cards} cards, {files} files)", file=sys.stderr)
 
     def run_anki_tools() -> None:
         check_build(anki_tools_build(corpus.root, folder / "anki-tools.apkg"), corpus)
 
-    anki_tools_s = best_time(run_anki_tools, repeat)
-    floor_b_s = best_time(lambda: floor_b(cards, folder / "floor-b.apkg"), repeat)
     fields = list(render_floor(cards))  # floor A gets its HTML before the timer starts
-    floor_a_s = best_time(lambda: floor_a(fields, folder / "floor-a.apkg"), repeat)
+    actions: dict[str, Callable[[], object]] = {
+        "anki-tools": run_anki_tools,
+        "floor B": lambda: floor_b(cards, folder / "floor-b.apkg"),
+        "floor A": lambda: floor_a(fields, folder / "floor-a.apkg"),
+    }
+    best = best_times(actions, repeat)
     memory = measure_memory(corpus, folder / "memory.apkg")
     return Result(
         notes=count,
         cards=corpus.anki_cards,
-        files=len(chunks(cards, CARDS_PER_FILE)),
+        files=files,
         repeat=repeat,
-        anki_tools_s=anki_tools_s,
-        floor_b_s=floor_b_s,
-        floor_a_s=floor_a_s,
+        anki_tools_s=best["anki-tools"],
+        floor_b_s=best["floor B"],
+        floor_a_s=best["floor A"],
         peak_rss_mb=memory.peak_mb,
         baseline_rss_mb=memory.baseline_mb,
     )
@@ -520,12 +536,16 @@ def table(results: list[Result]) -> str:
     return "\n".join([header, *rows])
 
 
-def report(results: list[Result], found: list[Verdict]) -> str:
+def report(results: list[Result], found: list[Verdict], about: dict[str, object]) -> str:
     lines = [
         "",
+        "anki-tools {commit}, Python {python}, {cpus} CPUs, seed {seed}".format(**about),
         "at/B = anki-tools / floor B (genanki + Markdown + Pygments);"
         " at/A = anki-tools / floor A (genanki only)",
         table(results),
+        "",
+        "peak RSS: the anki-tools build alone, in a child process"
+        f" (of which imports: {min(r.baseline_rss_mb for r in results):.0f} MB)",
         "",
         "Targets:",
     ]
@@ -535,9 +555,31 @@ def report(results: list[Result], found: list[Verdict]) -> str:
     return "\n".join(lines)
 
 
+def git_commit() -> str:
+    """The commit measured, with `+dirty` when anki_tools/ has uncommitted changes."""
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changes = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--", "anki_tools", "templates"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("+dirty" if changes else "")
+
+
 def environment(seed: int) -> dict[str, object]:
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": git_commit(),
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
@@ -546,9 +588,11 @@ def environment(seed: int) -> dict[str, object]:
     }
 
 
-def write_json(path: Path, seed: int, results: list[Result], found: list[Verdict]) -> None:
+def write_json(
+    path: Path, about: dict[str, object], results: list[Result], found: list[Verdict]
+) -> None:
     data = {
-        **environment(seed),
+        **about,
         "results": [result.as_json() for result in results],
         "targets": [asdict(verdict) for verdict in found],
     }
@@ -593,12 +637,12 @@ def run(args: argparse.Namespace) -> int:
             results.append(
                 measure(count, repeats(count, args.repeat), args.seed, folder / str(count))
             )
+        found, about = verdicts(results), environment(args.seed)
+        print(report(results, found, about), flush=True)
+        if args.json:
+            write_json(args.json, about, results, found)
         if args.profile:
             profile(max(counts(args)), args.seed, folder, args.profile)
-    found = verdicts(results)
-    print(report(results, found))
-    if args.json:
-        write_json(args.json, args.seed, results, found)
     return 1 if args.check and not all(v.passed for v in found) else 0
 
 

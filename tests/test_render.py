@@ -1,0 +1,54 @@
+"""Unit tests of the renderer beyond the goldens: Source field, code slots, fields per kind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from anki_tools.errors import Problems
+from anki_tools.notes import Kind, Note, Source
+from anki_tools.render import Renderer
+
+
+def note(tmp_path: Path, front: str = "Q", url: str | None = None, kind: Kind = Kind.BASIC) -> Note:
+    path = tmp_path / "topic" / "n.md"
+    return Note(kind, front, "A", "", "d", (), Source(path, 1), front, tmp_path, url=url)
+
+
+@pytest.mark.parametrize(
+    ("url", "link"),
+    [
+        ("https://docs.python.org/", '<a href="https://docs.python.org/">topic/n.md</a>'),
+        ("javascript:alert(1)", "topic/n.md"),
+    ],
+)
+def test_source_field_links_only_safe_urls(tmp_path: Path, url: str, link: str) -> None:
+    rendered = Renderer().render(note(tmp_path, url=url), Problems())
+    assert rendered.fields["Source"] == (
+        f'<span class="at-source-file">{link}</span> › <span class="at-source-title">Q</span>'
+    )
+
+
+def test_source_title_renders_inline_markdown_without_markers(tmp_path: Path) -> None:
+    cloze = note(tmp_path, front="What is `{{c1::len}}`?", kind=Kind.CLOZE)
+    rendered = Renderer().render(cloze, Problems())
+    assert rendered.fields["Source"].endswith(
+        '<span class="at-source-title">What is <code>len</code>?</span>'
+    )
+    assert list(rendered.fields) == ["Text", "Back Extra", "Hint", "Source"]
+
+
+def test_code_slot_written_by_a_user_injects_nothing(tmp_path: Path) -> None:
+    forged = '<div class="at-code-slot">\ue0100\ue011</div>'
+    rendered = Renderer().render(note(tmp_path, front=forged), Problems())
+    assert "at-code-slot" not in rendered.fields["Front"]
+    assert "<pre" not in rendered.fields["Front"]
+
+
+def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
+    text = "<script>x()</script>\n\n```python\nx = '<script>'\n```"
+    rendered = Renderer().render(note(tmp_path, front=text), Problems())
+    front = rendered.fields["Front"]
+    assert "<script>" not in front
+    assert "<span class=\"s1\">'&lt;script&gt;'</span>" in front
