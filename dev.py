@@ -78,7 +78,10 @@ def call(command: list[str]) -> int:
 
 
 def run(command: list[str]) -> None:
-    if subprocess.call(command, cwd=ROOT) != 0:
+    """Run an install step quietly; show its output only if it fails."""
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
         sys.exit(f"dev.py: failed: {' '.join(command)}")
 
 
