@@ -38,10 +38,6 @@ class SourceError(AnkiToolsError):
     """A source file cannot be read or parsed."""
 
 
-class ConfigError(AnkiToolsError):
-    """A deck config or command-line option is wrong."""
-
-
 class TemplateError(AnkiToolsError):
     """A note-type folder is missing files or has bad metadata."""
 

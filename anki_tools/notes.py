@@ -79,15 +79,3 @@ class RenderedNote:
     guid: str
     fields: dict[str, str]
     media: tuple[Media, ...]
-
-
-@dataclass(frozen=True)
-class DeckSpec:
-    """What to build: sources, output and deck defaults."""
-
-    paths: tuple[Path, ...]
-    output: Path
-    deck: str | None = None
-    tags: tuple[str, ...] = ()
-    description: str = ""
-    name: str | None = None

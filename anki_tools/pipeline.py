@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import builder, parsers
-from .errors import AnkiToolsError, Problem, Problems
+from .errors import AnkiToolsError, Problem, Problems, Severity
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
 from .templates import load_note_types
@@ -32,11 +32,11 @@ class BuildResult:
 
     @property
     def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity.value == "error"]
+        return [p for p in self.problems if p.severity is Severity.ERROR]
 
     @property
     def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity.value == "warning"]
+        return [p for p in self.problems if p.severity is Severity.WARNING]
 
     def summary(self) -> str:
         """`decks/x.apkg: 3 notes, 4 cards, 1 media` (without a path for a check)."""
