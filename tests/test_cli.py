@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from anki_tools import cli
 from anki_tools.cli import main
 
 NOTES = {"python/a.md": "## Q1\n\nA1\n\n## Q2 {.reverse}\n\nA2\n", "img.md": "## Q3\n\nA3\n"}
@@ -92,3 +94,23 @@ def test_deck_file_is_readable_by_others(write_notes, in_tmp: Path) -> None:
     finally:
         os.umask(old_mask)
     assert (in_tmp / "deck.apkg").stat().st_mode & 0o777 == 0o644
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("files", "shown"), [(cli.PROGRESS_MIN_FILES, True), (3, False)])
+def test_progress_bar_only_on_a_terminal_for_long_builds(
+    write_notes, monkeypatch: pytest.MonkeyPatch, files: int, shown: bool
+) -> None:
+    root = write_notes({f"n{i}.md": f"## Q{i}\n\nA\n" for i in range(files)})
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with cli._progress((root,)) as progress:
+        assert (progress is not None) is shown
+        if progress:
+            progress(files)
+    assert ("Building" in terminal.getvalue()) is shown
+    assert ("100%" in terminal.getvalue()) is shown
