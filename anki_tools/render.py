@@ -108,7 +108,7 @@ class Renderer:
         result = highlight.highlight(code.rstrip("\n"), language, lines, start)
         if not result.known_language and self._note is not None:
             self._problems.warning(
-                locate(self._note.source, f"{language}"),
+                locate(self._note.source, language or ""),
                 f"unknown code language '{language}', shown as plain text",
             )
         # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
