@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import Problems
-from .notes import Source
+from .notes import Kind, Source
 
 SEPARATORS = {"-": "back", "-i": "back", "-h": "hint"}
 
@@ -94,6 +94,17 @@ def has_type_in(text: str) -> bool:
 
 def has_markers(text: str) -> bool:
     return has_cloze(text) or has_type_in(text)
+
+
+def kind_of(question: str, image: bool, reverse: bool) -> Kind:
+    """The note type a card needs: markers in its question first, then `-i`, then reverse."""
+    if has_cloze(question):
+        return Kind.CLOZE
+    if has_type_in(question):
+        return Kind.TYPE_IN
+    if image:
+        return Kind.IMAGE
+    return Kind.REVERSED if reverse else Kind.BASIC
 
 
 def check_markers(text: str, source: Source, problems: Problems) -> None:

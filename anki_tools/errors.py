@@ -10,7 +10,7 @@ from .notes import Source
 
 def locate(source: Source, needle: str) -> Source:
     """The first line at or after `source` that mentions `needle`, for a precise message."""
-    if source.line is None:
+    if source.line is None or source.cell is not None:  # a notebook cell is precise enough
         return source
     try:
         lines = source.path.read_text(encoding="utf-8").split("\n")
@@ -78,6 +78,13 @@ class Problems:
 
     def add(self, error: AnkiToolsError, fallback: Source) -> None:
         self.error(error.source or fallback, error.message)
+
+    def mark(self) -> int:
+        """A point to ask `errors_since` about: did this card or file add errors?"""
+        return len(self.items)
+
+    def errors_since(self, mark: int) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.items[mark:])
 
     @property
     def errors(self) -> list[Problem]:

@@ -52,14 +52,27 @@ class _Markers:
 
 
 def highlight(
-    code: str, language: str | None, hl_lines: list[int] | None = None, linenums: int | None = None
+    code: str,
+    language: str | None,
+    hl_lines: list[int] | None = None,
+    linenums: int | None = None,
+    literal: bool = False,
 ) -> Highlighted:
-    """Highlight code as HTML with CSS classes; unknown languages become plain text."""
+    """Highlight code as HTML with CSS classes; unknown languages become plain text.
+
+    `literal` code (a notebook's code cells, outputs) has no markers: its braces are
+    shown as they are and escaped so Anki's cloze syntax cannot see them either.
+    """
     lexer, known = _lexer(language or "")
-    markers = _take_markers(code)
+    markers = _Markers(code) if literal else _take_markers(code)
     tokens = _with_markers(_tokens(lexer, markers.code), markers.inserts)
     formatter = _formatter(tuple(hl_lines or ()), linenums or 0, language if known else "text")
-    return Highlighted(_restore(_format(formatter, tokens), markers.inserts), known)
+    formatted = _restore(_format(formatter, tokens), markers.inserts)
+    return Highlighted(formatted.replace("{", "&#123;") if literal else formatted, known)
+
+
+def is_known_language(language: str) -> bool:
+    return _lexer(language)[1]
 
 
 def stylesheet() -> str:

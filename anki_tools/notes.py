@@ -58,6 +58,7 @@ class Note:
     title: str  # the heading (or first line) shown in the Source field
     root: Path  # the build root: images may not resolve outside it
     explicit_id: str | None = None
+    cell_id: str | None = None  # a notebook cell's saved `id` (nbformat 4.5 and later)
     url: str | None = None
     code_language: str | None = None  # language of indented code blocks
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)

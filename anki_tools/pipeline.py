@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import builder, parsers
+from . import builder, identity, parsers
 from .errors import AnkiToolsError, Problem, Problems, Severity
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
@@ -84,7 +84,7 @@ def parse_sources(
 ) -> list[Note]:
     notes: list[Note] = []
     for path, root in sources:
-        errors_before = len(problems.errors)
+        mark = problems.mark()
         try:
             found = parsers.get_parser(path)(path, root, deck, problems)
         except AnkiToolsError as error:
@@ -94,7 +94,7 @@ def parse_sources(
             problems.error(Source(path), f"cannot read: {error.strerror}")
             found = []
         else:
-            if not found and len(problems.errors) == errors_before:
+            if not found and not problems.errors_since(mark):
                 problems.warning(
                     Source(path),
                     "no cards found (cards start at headings of the card level, '## ' by default)",
@@ -110,16 +110,14 @@ def render_notes(notes: list[Note], problems: Problems) -> list[RenderedNote]:
     renderer = Renderer()
     rendered: dict[str, RenderedNote] = {}
     for note in notes:
-        errors_before = len(problems.errors)
+        mark = problems.mark()
         item = renderer.render(note, problems)
         earlier = rendered.get(item.guid)
         if earlier is not None:
-            problems.error(
-                note.source,
-                f"duplicate card: same id as {earlier.note.source} "
-                "(give one of them its own id, e.g. '## Question {#my-id}')",
-            )
-        elif len(problems.errors) == errors_before:
+            hint = identity.duplicate_hint(note)
+            message = f"duplicate card: same id as {earlier.note.source} ({hint})"
+            problems.error(note.source, message)
+        elif not problems.errors_since(mark):
             rendered[item.guid] = item
     return list(rendered.values())
 

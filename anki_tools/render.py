@@ -105,7 +105,8 @@ class Renderer:
         linenums = options.get("linenums")
         start = int(linenums) if linenums and linenums.isdigit() else (1 if linenums else None)
         # Indented blocks keep the blank lines before the next block: not part of the code.
-        result = highlight.highlight(code.rstrip("\n"), language, lines, start)
+        literal = "literal" in options
+        result = highlight.highlight(code.rstrip("\n"), language, lines, start, literal)
         if not result.known_language and self._note is not None:
             self._problems.warning(
                 locate(self._note.source, language or ""),
@@ -135,10 +136,10 @@ def _fence_options(
     attrs: dict[str, str],
     md: Markdown,
 ) -> bool:
-    """Accept `hl_lines="2 3"` and `linenums` (bare or with a start number) on a fence."""
+    """Accept `hl_lines="2 3"`, `linenums` (bare or with a start number) and `literal`."""
     for key, value in inputs.items():
-        if key in ("hl_lines", "linenums"):
-            options[key] = "1" if key == "linenums" and value == key else value
+        if key in ("hl_lines", "linenums", "literal"):
+            options[key] = "1" if key in ("linenums", "literal") and value == key else value
         else:
             attrs[key] = value
     return True

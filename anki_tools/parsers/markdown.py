@@ -141,7 +141,7 @@ def _note(
     problems: Problems,
 ) -> Note | None:
     source = Source(path, heading.line)
-    errors_before = len(problems.errors)
+    mark = problems.mark()
     if not heading.text:
         problems.error(source, "a card heading needs text: it is the front of the card")
         return None
@@ -159,7 +159,7 @@ def _note(
         if not back.strip():
             problems.warning(source, f"card '{heading.text}' has no answer")
     _check_unknown_options(heading, source, problems)
-    if len(problems.errors) > errors_before:
+    if problems.errors_since(mark):
         return None  # with --keep-going, only cards without errors are built
     return Note(
         kind=kind,
@@ -179,15 +179,7 @@ def _note(
 def _kind(heading: Heading, meta: FrontMatter, parts: body.Body, front: str) -> Kind:
     # Without a `-` line the whole body may be the text to fill in.
     question = front if parts.split else heading.text + "\n\n" + parts.front
-    if body.has_cloze(question):
-        return Kind.CLOZE
-    if body.has_type_in(question):
-        return Kind.TYPE_IN
-    if parts.image:
-        return Kind.IMAGE
-    if "reverse" in heading.classes or meta.reverse:
-        return Kind.REVERSED
-    return Kind.BASIC
+    return body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)
 
 
 def _check_unknown_options(heading: Heading, source: Source, problems: Problems) -> None:
