@@ -95,10 +95,8 @@ def parse_sources(
             found = []
         else:
             if not found and not problems.errors_since(mark):
-                problems.warning(
-                    Source(path),
-                    "no cards found (cards start at headings of the card level, '## ' by default)",
-                )
+                hint = parsers.no_cards_hint(path)
+                problems.warning(Source(path), f"no cards found ({hint})")
         notes += found
         if progress:
             progress(1)

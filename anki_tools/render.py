@@ -12,7 +12,7 @@ from markdown import Markdown
 from . import highlight, identity
 from .errors import Problems, locate
 from .markup import CardExtension
-from .media import MediaCollector
+from .media import ATTACHMENT, MediaCollector
 from .notes import Kind, Note, RenderedNote
 from .sanitize import sanitize
 
@@ -158,6 +158,8 @@ def _line_numbers(spec: str) -> list[int]:
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
     if tag == "img" and attribute == "src":
         return media.resolve(value)
+    if value.startswith(ATTACHMENT):
+        return None  # only an image can show a notebook attachment
     return value
 
 

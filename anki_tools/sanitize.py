@@ -30,7 +30,8 @@ SAFE_STYLE_PROPERTIES = {
     "height",
     "max-width",
 }
-URL_SCHEMES = {"http", "https", "mailto"}
+# `attachment:` is a notebook cell's image; the attribute filter resolves it to media.
+URL_SCHEMES = {"http", "https", "mailto", "attachment"}
 
 AttributeFilter = Callable[[str, str, str], "str | None"]
 

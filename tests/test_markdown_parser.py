@@ -127,7 +127,7 @@ def test_crlf_and_bom_are_read(write_notes) -> None:
 
 
 def test_get_parser_lists_known_suffixes() -> None:
-    with pytest.raises(SourceError, match=r"known: \.markdown, \.md"):
+    with pytest.raises(SourceError, match=r"known: \.ipynb, \.markdown, \.md"):
         get_parser(Path("notes.txt"))
 
 

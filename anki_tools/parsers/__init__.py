@@ -7,14 +7,16 @@ from pathlib import Path
 
 from ..errors import Problems, SourceError
 from ..notes import Note
-from . import markdown
+from . import markdown, notebook
 
 Parser = Callable[[Path, Path, "str | None", Problems], list[Note]]
 
 PARSERS: dict[str, Parser] = {
     ".md": markdown.parse,
     ".markdown": markdown.parse,
+    ".ipynb": notebook.parse,
 }
+NO_CARDS_HINTS = {".ipynb": notebook.NO_CARDS_HINT}
 
 
 def get_parser(path: Path) -> Parser:
@@ -28,3 +30,8 @@ def get_parser(path: Path) -> Parser:
 
 def is_source(path: Path) -> bool:
     return path.suffix.lower() in PARSERS
+
+
+def no_cards_hint(path: Path) -> str:
+    """Where cards come from in this kind of file, for a 'no cards found' warning."""
+    return NO_CARDS_HINTS.get(path.suffix.lower(), markdown.NO_CARDS_HINT)

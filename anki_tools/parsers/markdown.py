@@ -19,6 +19,7 @@ HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 # Only `{#id .class key="value" …}` is an attribute list: `## Set literal {1, 2}` keeps its braces.
 ATTR = r"""(?:[#.][^\s{}="']+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+))"""
 ATTRS_RE = re.compile(rf"\{{:?\s*({ATTR}(?:\s+{ATTR})*)\s*\}}\s*$")
+NO_CARDS_HINT = "cards start at headings of the card level, '## ' by default"
 FRONT_MATTER_KEYS = {"deck", "tags", "card_level", "reverse", "url"}
 
 

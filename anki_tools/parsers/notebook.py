@@ -1,0 +1,429 @@
+"""`.ipynb` notebooks → Notes: markdown cells are cards, tagged code cells join them.
+
+Compatible with jupyter-to-anki notebooks: every markdown cell is a card unless it
+holds only headings or only `DECK =` / `TAGS =` / `URL =` lines (meta cells, which
+apply to the cells below). Code cells are ignored unless a Jupyter cell tag says
+where they go: `card`, `front`, `back`; `skip` leaves any cell out.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .. import body, highlight
+from ..errors import Problems, SourceError
+from ..notes import Kind, Note, Source
+from . import outputs
+from .common import deck_from_path, read_text, split_tags
+
+NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
+META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
+HEADING_LINE_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t].*)?$")
+TITLE_SKIP_RE = re.compile(r"^\s*(?:-[ih]?|\(Q\)|`{3,}.*|~{3,}.*|\$\$)\s*$")
+TITLE_LENGTH = 80
+ROLE_TAGS = ("card", "front", "back")
+METADATA_KEYS = {"deck", "tags"}
+
+
+@dataclass(frozen=True)
+class Notebook:
+    """A notebook read with nbformat (as version 4), with the cell ids as saved."""
+
+    path: Path
+    node: Any  # nbformat.NotebookNode
+    # nbformat invents random ids for notebooks saved without them (and for
+    # duplicates); a guid needs the saved one or, failing that, the front text.
+    saved_ids: list[str | None]
+
+
+@dataclass
+class Settings:
+    """What notebook metadata and meta cells set for the cells below them."""
+
+    deck: str
+    tags: tuple[str, ...]
+    url: str | None = None
+
+
+@dataclass
+class Draft:
+    """A card being put together from one cell and the tagged cells after it."""
+
+    front: list[str]
+    back: list[str]
+    hint: str
+    source: Source
+    title: str
+    settings: Settings
+    cell_id: str | None
+    question: str  # the Markdown that decides cloze / type-in: never code or outputs
+    cell: int  # the last cell that joined this card
+    answerable: bool  # a one-sided markdown question that a `card` code cell may answer
+    image: bool = False
+    reverse: bool = False
+    attachments: dict[str, bytes] = field(default_factory=dict)
+
+
+def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+    """Parse one notebook file into cards."""
+    return notes_from(read_notebook(path), root, deck, problems)
+
+
+def read_notebook(path: Path) -> Notebook:
+    """Read and validate a notebook; v3 notebooks are upgraded in memory."""
+    text = read_text(path)
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        message = f"not a notebook: invalid JSON ({error.msg}, column {error.colno})"
+        raise SourceError(message, Source(path, error.lineno)) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
+        raise SourceError("not a notebook: it has no 'nbformat' version number", Source(path))
+    return notebook_from_dict(raw, path)
+
+
+def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
+    """A notebook from parsed JSON (or an nbformat node), validated against its schema."""
+    captured: dict[str, Any] = {}
+    try:
+        node = nbformat.reads(  # type: ignore[no-untyped-call]
+            json.dumps(raw), as_version=4, capture_validation_error=captured
+        )
+    except Exception as error:  # nbformat raises many kinds for broken structure
+        first_line = str(error).strip().split("\n")[0]
+        raise SourceError(f"not a valid notebook: {first_line}", Source(path)) from None
+    invalid = captured.get("ValidationError")
+    if invalid is not None:
+        where = list(getattr(invalid, "absolute_path", []))
+        cell = where[1] + 1 if len(where) > 1 and where[0] == "cells" else None
+        message = f"not a valid notebook (nbformat {node.nbformat}.{node.nbformat_minor}): "
+        raise SourceError(message + invalid.message, Source(path, cell=cell))
+    return Notebook(path, node, _saved_ids(raw, len(node.cells)))
+
+
+def _saved_ids(raw: dict[str, Any], count: int) -> list[str | None]:
+    cells = raw.get("cells") if raw.get("nbformat") == 4 else None
+    if not isinstance(cells, list) or len(cells) != count:
+        return [None] * count  # v3: cells lived in worksheets and had no ids
+    ids = [cell.get("id") if isinstance(cell.get("id"), str) else None for cell in cells]
+    repeated = {cell_id for cell_id in ids if cell_id and ids.count(cell_id) > 1}
+    # A repeated id identifies neither cell: fall back to their fronts.
+    return [None if cell_id in repeated else cell_id for cell_id in ids]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell with what the walk needs to know about it."""
+
+    node: Any  # nbformat.NotebookNode
+    source: Source
+    cell_id: str | None
+    tags: frozenset[str]
+    role: str | None  # card, front, back
+
+    @property
+    def number(self) -> int:
+        return self.source.cell or 0
+
+
+def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+    """Walk the cells top to bottom, keeping the meta settings and the cards built so far."""
+    settings = _defaults(notebook, root, deck)
+    language = _language(notebook.node.metadata, notebook.path, problems)
+    drafts: list[Draft] = []
+    for cell in _cells(notebook, problems):
+        previous = drafts[-1] if drafts else None
+        draft = None
+        if cell.node.cell_type == "markdown":
+            text = _cell_text(cell.node)
+            meta = _meta_settings(text, settings, cell.source, problems)
+            if meta is not None:
+                settings = meta
+            elif not _is_heading_only(text):
+                draft = _markdown_cell(previous, cell, text, settings, problems)
+        elif cell.node.cell_type == "code" and cell.role is not None:
+            draft = _code_cell(previous, cell, language, settings, problems)
+        if draft is not None:
+            drafts.append(draft)
+    return [_note(draft, root, language) for draft in drafts]
+
+
+def _cells(notebook: Notebook, problems: Problems) -> list[Cell]:
+    """The cells to look at: not those tagged `skip`."""
+    cells = []
+    for index, node in enumerate(notebook.node.cells):
+        source = Source(notebook.path, 1, cell=index + 1)
+        tags = _cell_tags(node, source, problems)
+        if "skip" not in tags:
+            role = _role(tags, source, problems)
+            cells.append(Cell(node, source, notebook.saved_ids[index], tags, role))
+    return cells
+
+
+def _defaults(notebook: Notebook, root: Path, deck: str | None) -> Settings:
+    """Notebook metadata `anki: {deck, tags}`; `--deck` wins over its deck."""
+    source = Source(notebook.path)
+    anki = notebook.node.metadata.get("anki", {})
+    if not isinstance(anki, dict):
+        raise SourceError("notebook metadata 'anki' must be a mapping (deck, tags)", source)
+    unknown = sorted(set(anki) - METADATA_KEYS)
+    if unknown:
+        raise SourceError(f"unknown key '{unknown[0]}' in notebook metadata 'anki'", source)
+    default_deck = anki.get("deck")
+    if default_deck is not None and not isinstance(default_deck, str):
+        raise SourceError("notebook metadata 'anki.deck' must be a text", source)
+    return Settings(
+        deck=deck or default_deck or deck_from_path(notebook.path, root),
+        tags=split_tags(anki.get("tags"), source),
+    )
+
+
+def _language(metadata: Any, path: Path, problems: Problems) -> str | None:
+    """The kernel's Pygments lexer, falling back to its language name (IPython's own
+    `ipython3` lexer is only there when IPython is installed)."""
+    info, spec = metadata.get("language_info", {}), metadata.get("kernelspec", {})
+    names = [info.get("pygments_lexer"), info.get("name"), spec.get("language")]
+    named = [name for name in names if isinstance(name, str) and name]
+    for name in named:
+        if highlight.is_known_language(name):
+            return name
+    if named:
+        problems.warning(
+            Source(path), f"unknown kernel language '{named[0]}': code shown as plain text"
+        )
+    return None
+
+
+def _cell_tags(node: Any, source: Source, problems: Problems) -> frozenset[str]:
+    tags = node.get("metadata", {}).get("tags", [])
+    if not isinstance(tags, list):
+        problems.warning(source, "cell tags must be a list; ignored")
+        return frozenset()
+    return frozenset(str(tag).strip().lower() for tag in tags)
+
+
+def _role(tags: frozenset[str], source: Source, problems: Problems) -> str | None:
+    roles = [role for role in ROLE_TAGS if role in tags]
+    if len(roles) > 1:
+        listed = " and ".join(f"'{role}'" for role in roles)
+        problems.error(source, f"a cell can be tagged card, front or back, not {listed}")
+    return roles[0] if roles else None
+
+
+def _cell_text(cell: Any) -> str:
+    return str(cell.get("source", "")).replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _meta_settings(
+    text: str, settings: Settings, source: Source, problems: Problems
+) -> Settings | None:
+    """The new settings if every line of the cell is `DECK =`, `TAGS =` or `URL =`."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    matches = [META_LINE_RE.match(line) for line in lines]
+    if not lines or not all(matches):
+        if any(matches):
+            problems.warning(
+                source, "a DECK/TAGS/URL line among other text is card text, not a setting"
+            )
+        return None
+    result = replace(settings)
+    for match in matches:
+        assert match is not None
+        key, value = match.group(1).lower(), _unquote(match.group(2))
+        if key == "deck":
+            result.deck = value or settings.deck
+        elif key == "tags":
+            result.tags = tuple(value.split())
+        else:
+            result.url = value or None
+    return result
+
+
+def _unquote(value: str) -> str:
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
+
+
+def _is_heading_only(text: str) -> bool:
+    """Headings structure a notebook; blank cells hold nothing either."""
+    return all(HEADING_LINE_RE.match(line) for line in text.split("\n") if line.strip())
+
+
+def _markdown_cell(
+    previous: Draft | None, cell: Cell, text: str, settings: Settings, problems: Problems
+) -> Draft | None:
+    """A card of its own, or (tagged `front` / `back`) text added to the card above."""
+    if cell.role in ("front", "back"):
+        if previous is None:
+            problems.error(cell.source, f"a '{cell.role}' cell needs a card above it to join")
+        else:
+            _join_markdown(previous, cell, text, problems)
+        return None
+    return _markdown_draft(cell, text, settings, problems)
+
+
+def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problems) -> Draft | None:
+    """A markdown cell as a card: the card-body grammar of a Markdown note."""
+    source = cell.source
+    mark = problems.mark()
+    lines = text.split("\n")
+    parts = body.split_body(lines, source, problems)
+    body.check_markers(text, source, problems)
+    if body.has_markers(parts.back + parts.hint):
+        problems.error(source, "cloze and type-in markers belong before the '-' line")
+    reverse = "reverse" in cell.tags
+    if reverse and not parts.split:
+        problems.warning(source, "the 'reverse' tag needs a '-' line with an answer after it")
+    kind = body.kind_of(parts.front, parts.image, reverse)
+    if parts.split and not parts.back.strip() and kind not in (Kind.CLOZE, Kind.TYPE_IN):
+        problems.warning(source, "the card has no answer after its '-' line")
+    attachments = _attachments(cell, problems)
+    if problems.errors_since(mark):
+        return None
+    return Draft(
+        front=[parts.front],
+        back=[parts.back],
+        hint=parts.hint,
+        source=source,
+        title=_title(lines),
+        settings=settings,
+        cell_id=cell.cell_id,
+        question=parts.front,
+        cell=cell.number,
+        answerable=not parts.split,
+        image=parts.image,
+        reverse=reverse and parts.split,
+        attachments=attachments,
+    )
+
+
+def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
+    body.check_markers(text, cell.source, problems)
+    if cell.role == "back" and body.has_markers(text):
+        problems.error(cell.source, "cloze and type-in markers belong on the front")
+    if cell.role == "front":
+        draft.front.append(text)
+        draft.question += "\n\n" + text
+    else:
+        draft.back.append(text)
+    _joined(draft, cell, _attachments(cell, problems), problems)
+
+
+def _code_cell(
+    previous: Draft | None,
+    cell: Cell,
+    language: str | None,
+    settings: Settings,
+    problems: Problems,
+) -> Draft | None:
+    """A `card` code cell is a card (or the answer to the question right above it);
+    `front` and `back` add its code and outputs to the card above."""
+    code = outputs.code_cell(cell.node, cell.number, language, cell.source)
+    shown = _shown(code, cell.tags)
+    if cell.role == "card" and _answers(previous, cell):
+        assert previous is not None
+        previous.back.extend(shown)
+        _joined(previous, cell, code.attachments, problems)
+        return None
+    if cell.role == "card":
+        if not cell.node.get("outputs"):
+            problems.warning(cell.source, "the code card has no outputs: run and save the notebook")
+        return Draft(
+            front=[shown[0]],
+            back=[shown[1]],
+            hint="",
+            source=cell.source,
+            title=f"code cell {cell.number}",
+            settings=settings,
+            cell_id=cell.cell_id,
+            question="",
+            cell=cell.number,
+            answerable=False,
+            attachments=dict(code.attachments),
+        )
+    if previous is None:
+        problems.error(cell.source, f"a '{cell.role}' cell needs a card above it to join")
+        return None
+    (previous.front if cell.role == "front" else previous.back).extend(shown)
+    _joined(previous, cell, code.attachments, problems)
+    return None
+
+
+def _answers(draft: Draft | None, cell: Cell) -> bool:
+    """Is the card above a one-sided markdown question right above this `card` cell?"""
+    return draft is not None and draft.answerable and draft.cell == cell.number - 1
+
+
+def _shown(code: outputs.CellMarkdown, tags: frozenset[str]) -> tuple[str, str]:
+    """Code and outputs, minus what Jupyter Book's remove-/hide- tags leave out."""
+    source = "" if tags & {"remove-input", "hide-input"} else code.code
+    shown = "" if tags & {"remove-output", "hide-output"} else code.outputs
+    return source, shown
+
+
+def _joined(draft: Draft, cell: Cell, files: dict[str, bytes], problems: Problems) -> None:
+    """Bookkeeping after a cell joined a card: it is answered, and its images come along."""
+    draft.cell = cell.number
+    draft.answerable = False
+    for name, data in files.items():
+        if draft.attachments.get(name, data) != data:
+            message = f"two cells of one card attach different images named '{name}'"
+            problems.error(cell.source, message)
+        draft.attachments[name] = data
+
+
+def _attachments(cell: Cell, problems: Problems) -> dict[str, bytes]:
+    """A markdown cell's `attachment:` images, decoded from the notebook."""
+    files: dict[str, bytes] = {}
+    source = cell.source
+    for name, bundle in (cell.node.get("attachments") or {}).items():
+        if not isinstance(bundle, dict) or not bundle:
+            problems.error(source, f"attachment '{name}' has no data")
+            continue
+        mime, data = next(iter(bundle.items()))
+        text = "".join(data) if isinstance(data, list) else str(data)
+        try:
+            files[name] = (
+                text.encode() if mime == "image/svg+xml" else base64.b64decode(text, validate=True)
+            )
+        except (binascii.Error, ValueError):
+            problems.error(source, f"attachment '{name}' is not valid base64")
+    return files
+
+
+def _title(lines: list[str]) -> str:
+    """The first line of text, for the Source field: headings lose their `#`."""
+    for line in lines:
+        if line.strip() and not TITLE_SKIP_RE.match(line):
+            text = line.strip().lstrip("#").strip()
+            if len(text) > TITLE_LENGTH:
+                text = text[:TITLE_LENGTH].rsplit(" ", 1)[0] + " …"
+            return text
+    return "(untitled)"
+
+
+def _note(draft: Draft, root: Path, language: str | None) -> Note:
+    return Note(
+        kind=body.kind_of(draft.question, draft.image, draft.reverse),
+        front="\n\n".join(part for part in draft.front if part.strip()),
+        back="\n\n".join(part for part in draft.back if part.strip()),
+        hint=draft.hint,
+        deck=draft.settings.deck,
+        tags=draft.settings.tags,
+        source=draft.source,
+        title=draft.title,
+        root=root,
+        cell_id=draft.cell_id,
+        url=draft.settings.url,
+        code_language=language,  # for indented code in markdown cells
+        attachments=draft.attachments,
+    )
