@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from .pipeline import BuildResult, build
+from .api import export_notebook, this_notebook
+from .pipeline import build
+from .result import BuildResult
 
 __version__ = "0.1.0"
 
-__all__ = ["BuildResult", "__version__", "build"]
+__all__ = ["BuildResult", "__version__", "build", "export_notebook", "this_notebook"]

@@ -11,7 +11,8 @@ import click
 
 from . import __version__, parsers, pipeline
 from .errors import AnkiToolsError
-from .pipeline import BuildResult, Progress
+from .pipeline import Progress
+from .result import BuildResult
 
 # Below this many files a build takes about a second: no progress bar.
 PROGRESS_MIN_FILES = 50

@@ -5,55 +5,17 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import builder, identity, parsers
-from .errors import AnkiToolsError, Problem, Problems, Severity
+from .errors import AnkiToolsError, Problems
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
+from .result import BuildResult
 from .templates import load_note_types
 
 CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")
 Progress = Callable[[int], None]
-
-
-@dataclass
-class BuildResult:
-    """What a build did, for the CLI's summary line or a notebook's display."""
-
-    output: Path | None
-    notes: int = 0
-    cards: int = 0
-    media: int = 0
-    decks: tuple[str, ...] = ()
-    written: bool = False
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.WARNING]
-
-    def summary(self) -> str:
-        """`decks/x.apkg: 3 notes, 4 cards, 1 media` (without a path for a check)."""
-        line = f"{plural(self.notes, 'note')}, {plural(self.cards, 'card')}, {self.media} media"
-        if self.errors or self.warnings:
-            errors, warnings = (
-                plural(len(self.errors), "error"),
-                plural(len(self.warnings), "warning"),
-            )
-            line += f" ({errors}, {warnings})"
-        if self.output is None:
-            return line
-        return f"{self.output if self.written else 'nothing written'}: {line}"
-
-
-def plural(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
@@ -138,14 +100,26 @@ def build(
     progress: Progress | None = None,
 ) -> BuildResult:
     """Build sources into one `.apkg`; with `output=None` only check them."""
+    paths = list(paths)
     problems = Problems()
-    sources = find_sources(paths)
-    notes = parse_sources(sources, deck, problems, progress)
-    good = render_notes(notes, problems)
-    result = _result(output, good, problems)
+    notes = parse_sources(find_sources(paths), deck, problems, progress)
     if not notes and not problems.errors:
         where = ", ".join(str(p) for p in paths) or "."
         problems.error(Source(Path(where)), "nothing to build: no cards found")
+    return build_notes(notes, output, problems, keep_going, timestamp, templates)
+
+
+def build_notes(
+    notes: list[Note],
+    output: Path | None,
+    problems: Problems,
+    keep_going: bool = False,
+    timestamp: float | None = None,
+    templates: Path | None = None,
+) -> BuildResult:
+    """Render parsed notes and write them (unless there are errors and not `keep_going`)."""
+    good = render_notes(notes, problems)
+    result = _result(output, good, problems)
     can_write = output is not None and good and (keep_going or not problems.errors)
     if can_write and output is not None:
         note_types = load_note_types(templates)

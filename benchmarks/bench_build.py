@@ -50,6 +50,7 @@ import markdown
 from pygments.formatters import HtmlFormatter
 
 from anki_tools import pipeline
+from anki_tools.result import BuildResult
 
 SEED = 20_240_601
 TIMESTAMP = 1_700_000_000.0
@@ -347,11 +348,11 @@ def floor_b(cards: list[Card], output: Path) -> None:
     write_with_genanki(render_floor(cards), output)
 
 
-def anki_tools_build(root: Path, output: Path) -> pipeline.BuildResult:
+def anki_tools_build(root: Path, output: Path) -> BuildResult:
     return pipeline.build([root], output, timestamp=TIMESTAMP)
 
 
-def check_build(result: pipeline.BuildResult, corpus: Corpus) -> None:
+def check_build(result: BuildResult, corpus: Corpus) -> None:
     """The build must be right for its time to count: no errors, every note and card."""
     if result.errors:
         shown = "\n  ".join(str(problem) for problem in result.errors[:10])

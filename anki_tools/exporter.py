@@ -1,0 +1,106 @@
+"""`jupyter nbconvert --to anki lesson.ipynb` → `lesson.apkg` (needs the nbconvert extra).
+
+Registered as the `anki` entry point of `nbconvert.exporters`, which also puts
+"Anki deck" in JupyterLab's File → Save and Export Notebook As menu.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from nbconvert.exporters import Exporter
+from nbconvert.utils.exceptions import ConversionException
+from traitlets import Bool, Unicode
+
+from . import pipeline
+from .errors import AnkiToolsError, Problems
+from .notes import Source
+from .parsers import notebook
+
+
+class AnkiExportError(ConversionException, AnkiToolsError):
+    """The notebook has content errors; the message lists them."""
+
+
+class AnkiExporter(Exporter):
+    """Export a notebook as an Anki deck (.apkg)."""
+
+    export_from_notebook = "Anki deck"
+    _filename: Path | None = None
+    output_mimetype = "application/octet-stream"
+
+    deck = Unicode(None, allow_none=True, help="Deck for cards the notebook names none for.").tag(
+        config=True
+    )
+    keep_going = Bool(False, help="Write the good cards even if some have errors.").tag(config=True)
+
+    def _file_extension_default(self) -> str:
+        return ".apkg"
+
+    def from_filename(
+        self, filename: str, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:  # nbconvert types it as a notebook; it is bytes
+        # Remember the file: its saved cell ids and its folder (for local images).
+        self._filename = Path(filename)
+        try:
+            result: tuple[Any, dict[str, Any]] = super().from_filename(filename, resources, **kw)
+        finally:
+            self._filename = None
+        return result
+
+    def from_notebook_node(
+        self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
+        path = self._notebook_path(resources)
+        problems = Problems()
+        parsed = notebook.Notebook(path, nb_copy, self._saved_ids(path, nb_copy))
+        try:
+            notes = notebook.notes_from(parsed, path.parent, self.deck, problems)
+        except AnkiToolsError as error:
+            problems.add(error, Source(path))
+            notes = []
+        with tempfile.TemporaryDirectory() as folder:
+            output = Path(folder) / f"{path.stem}.apkg"
+            result = pipeline.build_notes(notes, output, problems, self.keep_going)
+            for problem in result.warnings:
+                self.log.warning("%s", problem)
+            if not result.written:
+                self._fail(result.errors)
+            self.log.info("%s", result.counts())
+            return output.read_bytes(), resources
+
+    def _notebook_path(self, resources: dict[str, Any]) -> Path:
+        if self._filename is not None:
+            return self._filename
+        metadata = resources.get("metadata", {})
+        name = metadata.get("name") or "notebook"
+        return Path(metadata.get("path") or ".") / f"{name}.ipynb"
+
+    @staticmethod
+    def _saved_ids(path: Path, node: Any) -> list[str | None]:
+        """nbformat invents random ids for older notebooks: take the ids the file has."""
+        if path.is_file():
+            try:
+                saved = notebook.read_notebook(path).saved_ids
+            except AnkiToolsError:
+                saved = []
+            if len(saved) == len(node.cells):
+                return saved
+        return [cell.get("id") for cell in node.cells]
+
+    def _fail(self, errors: list[Any]) -> None:
+        # Imported here: nbconvertapp loads the exporters (this module) while it starts.
+        from nbconvert.nbconvertapp import NbConvertApp
+
+        message = "\n".join(str(error) for error in errors) or "no cards found"
+        if NbConvertApp.initialized():
+            # On the command line: the messages, not a traceback, then exit 1 as
+            # nbconvert itself does after a failed conversion.
+            for error in errors:
+                self.log.error("%s", error)
+            self.log.error("nothing written")
+            NbConvertApp.instance().exit(1)
+        raise AnkiExportError(message)

@@ -1,0 +1,74 @@
+"""What a build did: counts, problems and the output, as a line or as HTML for Jupyter."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import Problem, Severity
+
+
+@dataclass
+class BuildResult:
+    """What a build did, for the CLI's summary line or a notebook's display."""
+
+    output: Path | None
+    notes: int = 0
+    cards: int = 0
+    media: int = 0
+    decks: tuple[str, ...] = ()
+    written: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    def counts(self) -> str:
+        """`3 notes, 4 cards, 1 media (1 error, 0 warnings)`."""
+        line = f"{plural(self.notes, 'note')}, {plural(self.cards, 'card')}, {self.media} media"
+        if self.errors or self.warnings:
+            errors = plural(len(self.errors), "error")
+            warnings = plural(len(self.warnings), "warning")
+            line += f" ({errors}, {warnings})"
+        return line
+
+    def summary(self) -> str:
+        """`decks/x.apkg: 3 notes, 4 cards, 1 media` (without a path for a check)."""
+        if self.output is None:
+            return self.counts()
+        return f"{self.output if self.written else 'nothing written'}: {self.counts()}"
+
+    def __str__(self) -> str:
+        return "\n".join([*(str(p) for p in self.problems), self.summary()])
+
+    def _repr_html_(self) -> str:
+        """How Jupyter shows the result of `export_notebook()` in a cell's output."""
+        if self.written:
+            headline = f"Wrote <code>{html.escape(str(self.output))}</code>"
+        elif self.output is None:
+            headline = "Checked"
+        else:
+            headline = "<strong>Nothing written</strong>"
+        decks = ", ".join(html.escape(deck) for deck in self.decks) or "none"
+        rows = "".join(
+            f'<li style="color:{_COLOURS[p.severity]}">{html.escape(str(p))}</li>'
+            for p in self.problems
+        )
+        problems = f"<ul>{rows}</ul>" if rows else ""
+        return (
+            f"<div><p>{headline}: {html.escape(self.counts())}<br>"
+            f"Decks: {decks}</p>{problems}</div>"
+        )
+
+
+_COLOURS = {Severity.ERROR: "#c62828", Severity.WARNING: "#b26a00"}
+
+
+def plural(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
