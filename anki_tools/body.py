@@ -22,6 +22,7 @@ TYPE_IN_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 SPOILER = "(S)"
 QUOTE_LINE = "(Q)"
 INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
+LITERAL_OPTION_RE = re.compile(r"(?:^|\s)literal(?:\s|=|$)")
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,34 @@ def split_body(lines: list[str], source: Source, problems: Problems) -> Body:
     return Body(texts["front"], texts["back"], texts["hint"], image, "back" in seen)
 
 
+def without_literal_code(text: str) -> str:
+    """Blank out fences marked `literal` (a notebook's code, or by hand): their braces are
+    code, not markers. Lines stay in place, so line numbers in messages still fit."""
+    if "literal" not in text:
+        return text  # the common case
+    lines = text.split("\n")
+    fence: str | None = None
+    literal = False
+    for index, line in enumerate(lines):
+        match = FENCE_RE.match(line)
+        if fence is None:
+            if match:
+                fence = match.group(1)
+                literal = LITERAL_OPTION_RE.search(line[match.end() :]) is not None
+        elif match and _closes(match.group(1), fence, line):
+            fence = None
+        if literal:
+            lines[index] = ""
+            literal = fence is not None
+    return "\n".join(lines)
+
+
 def has_cloze(text: str) -> bool:
-    return CLOZE_RE.search(text) is not None
+    return CLOZE_RE.search(without_literal_code(text)) is not None
 
 
 def has_type_in(text: str) -> bool:
-    return TYPE_IN_RE.search(text) is not None
+    return TYPE_IN_RE.search(without_literal_code(text)) is not None
 
 
 def has_markers(text: str) -> bool:
@@ -110,6 +133,7 @@ def kind_of(question: str, image: bool, reverse: bool) -> Kind:
 def check_markers(text: str, source: Source, problems: Problems) -> None:
     """Report cloze, type-in, spoiler and quote markers that are not closed."""
     first = source.line or 1
+    text = without_literal_code(text)
     lines = text.split("\n")
     without_type_in = TYPE_IN_RE.sub("", text)
     for what, pattern in (("type-in '{{{'", "{{{"), ("type-in '}}}'", "}}}")):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from . import builder, identity, parsers
+from . import body, builder, identity, parsers
 from .errors import AnkiToolsError, Problems
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
@@ -86,7 +86,7 @@ def card_count(note: Note) -> int:
     if note.kind is Kind.REVERSED:
         return 2
     if note.kind is Kind.CLOZE:
-        return len(set(CLOZE_NUMBER_RE.findall(note.front))) or 1
+        return len(set(CLOZE_NUMBER_RE.findall(body.without_literal_code(note.front)))) or 1
     return 1
 
 

@@ -104,3 +104,20 @@ def test_quote_boxes_with_and_without_source() -> None:
     boxes, unclosed = body.find_quote_boxes(lines)
     assert unclosed is None
     assert boxes == [body.QuoteBox(0, 2, 4), body.QuoteBox(6, 8, 8)]
+
+
+def test_literal_fences_hold_no_markers() -> None:
+    text = "```python literal\nprint(f'{{{x}}}', '{{c1::no')\n```"
+    assert not body.has_cloze(text)
+    assert not body.has_type_in(text)
+    problems = Problems()
+    body.check_markers(text, Source(Path("n.md"), 1), problems)
+    assert problems.items == []  # the unclosed '{{c1::' is code
+    assert body.kind_of(text, image=False, reverse=False) is body.Kind.BASIC
+
+
+def test_literal_is_a_fence_option_not_any_word() -> None:
+    plain = "```python\n# literal\n{{c1::x}}\n```"
+    assert body.has_cloze(plain)
+    longer = "````text literal\n```\n{{{q}}}\n````\n{{{after}}}"
+    assert body.without_literal_code(longer).split("\n") == ["", "", "", "", "{{{after}}}"]
