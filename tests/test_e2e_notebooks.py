@@ -500,3 +500,11 @@ def test_anchor_copy_builds_with_nbconvert_too(anki: AnkiProfile, tmp_path: Path
     assert completed.returncode == 0, completed.stderr
     assert anki.import_deck(tmp_path / "template.apkg") == (4, 0, 0)
     assert len(anki.media_files()) == 2
+
+
+def test_this_notebook_in_vs_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = write_notebook(tmp_path / "vscode", "scratch.ipynb", lesson())
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    # VS Code puts the notebook's absolute path into the kernel's namespace (__main__).
+    monkeypatch.setattr(sys.modules["__main__"], "__vsc_ipynb_file__", str(path), raising=False)
+    assert anki_tools.this_notebook() == path
