@@ -22,6 +22,9 @@ TYPE_IN_MARKER_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 CODE_SLOT = '<div class="at-code-slot">\ue010{}\ue011</div>'
 CODE_SLOT_RE = re.compile('<div class="at-code-slot">\ue010(\\d+)\ue011</div>')
 SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
+# A title is one line of inline text: a leading `>`, `#`, bullet or `1.` would make it a
+# quote, heading or list, so that first character is escaped.
+BLOCK_START_RE = re.compile(r"^([>#]|[-*+](?=\s)|\d+(?=[.)]\s))")
 
 FIELD_NAMES = {
     Kind.CLOZE: ("Text", "Back Extra", "Hint", "Source"),
@@ -77,7 +80,7 @@ class Renderer:
         names = field_names(note.kind)
         texts = (note.front, note.back, note.hint)
         fields = {name: self.to_html(text, media) for name, text in zip(names, texts, strict=False)}
-        title = plain_title(note.title)
+        title = inline_title(plain_title(note.title))
         # Most fronts are the heading itself: no need to convert it twice.
         title_html = fields[names[0]] if title == note.front else self.to_html(title, media)
         fields[names[3]] = source_field(note, title_html.removeprefix("<p>").removesuffix("</p>"))
@@ -181,6 +184,16 @@ def _relative_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name
+
+
+def inline_title(title: str) -> str:
+    """Escape what would start a block, so the title stays one line of text."""
+    return BLOCK_START_RE.sub(_escape_block_start, title.strip())
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    start = match.group(1)
+    return start + "\\" if start[0].isdigit() else "\\" + start
 
 
 def plain_title(title: str) -> str:

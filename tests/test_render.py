@@ -52,3 +52,18 @@ def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
     front = rendered.fields["Front"]
     assert "<script>" not in front
     assert "<span class=\"s1\">'&lt;script&gt;'</span>" in front
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        ("1. Intro", "1. Intro"),
+        (">>> 1 + 1", "&gt;&gt;&gt; 1 + 1"),
+        ("- dash first", "- dash first"),
+        ("# not a heading", "# not a heading"),
+        ("2024 was a year", "2024 was a year"),
+    ],
+)
+def test_source_title_stays_one_line_of_text(tmp_path: Path, title: str, shown: str) -> None:
+    rendered = Renderer().render(note(tmp_path, front=title), Problems())
+    assert rendered.fields["Source"].endswith(f'<span class="at-source-title">{shown}</span>')

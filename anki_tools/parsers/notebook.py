@@ -8,10 +8,9 @@ where they go: `card`, `front`, `back`; `skip` leaves any cell out.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,8 @@ NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or 
 META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
 HEADING_LINE_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t].*)?$")
 TITLE_SKIP_RE = re.compile(r"^\s*(?:-[ih]?|\(Q\)|`{3,}.*|~{3,}.*|\$\$)\s*$")
+# An image in the title would show in every card's footer: its alt text is enough.
+TITLE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
 TITLE_LENGTH = 80
 ROLE_TAGS = ("card", "front", "back")
 METADATA_KEYS = {"deck", "tags"}
@@ -42,6 +43,7 @@ class Notebook:
     # nbformat invents random ids for notebooks saved without them (and for
     # duplicates); a guid needs the saved one or, failing that, the front text.
     saved_ids: list[str | None]
+    repeated_ids: tuple[str, ...] = ()
 
 
 @dataclass
@@ -67,6 +69,7 @@ class Draft:
     question: str  # the Markdown that decides cloze / type-in: never code or outputs
     cell: int  # the last cell that joined this card
     answerable: bool  # a one-sided markdown question that a `card` code cell may answer
+    broken: bool = False  # a cell of this card has an error: the card is left out
     image: bool = False
     reverse: bool = False
     attachments: dict[str, bytes] = field(default_factory=dict)
@@ -87,6 +90,8 @@ def read_notebook(path: Path) -> Notebook:
         raise SourceError(message, Source(path, error.lineno)) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         raise SourceError("not a notebook: it has no 'nbformat' version number", Source(path))
+    if not isinstance(raw.get("metadata", {}), dict):
+        raise SourceError("not a valid notebook: 'metadata' must be a mapping", Source(path))
     return notebook_from_dict(raw, path)
 
 
@@ -94,9 +99,12 @@ def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
     """A notebook from parsed JSON (or an nbformat node), validated against its schema."""
     captured: dict[str, Any] = {}
     try:
-        node = nbformat.reads(  # type: ignore[no-untyped-call]
-            json.dumps(raw), as_version=4, capture_validation_error=captured
-        )
+        with warnings.catch_warnings():
+            # nbformat warns as it repairs repeated or missing ids; we report those ourselves.
+            warnings.simplefilter("ignore")
+            node = nbformat.reads(  # type: ignore[no-untyped-call]
+                json.dumps(raw), as_version=4, capture_validation_error=captured
+            )
     except Exception as error:  # nbformat raises many kinds for broken structure
         first_line = str(error).strip().split("\n")[0]
         raise SourceError(f"not a valid notebook: {first_line}", Source(path)) from None
@@ -106,17 +114,21 @@ def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
         cell = where[1] + 1 if len(where) > 1 and where[0] == "cells" else None
         message = f"not a valid notebook (nbformat {node.nbformat}.{node.nbformat_minor}): "
         raise SourceError(message + invalid.message, Source(path, cell=cell))
-    return Notebook(path, node, _saved_ids(raw, len(node.cells)))
+    return with_saved_ids(path, node, _ids_in_file(raw, len(node.cells)))
 
 
-def _saved_ids(raw: dict[str, Any], count: int) -> list[str | None]:
+def with_saved_ids(path: Path, node: Any, ids: list[str | None]) -> Notebook:
+    """A repeated id identifies neither cell: their cards fall back to their fronts."""
+    repeated = sorted({cell_id for cell_id in ids if cell_id and ids.count(cell_id) > 1})
+    saved = [None if cell_id in repeated else cell_id for cell_id in ids]
+    return Notebook(path, node, saved, tuple(repeated))
+
+
+def _ids_in_file(raw: dict[str, Any], count: int) -> list[str | None]:
     cells = raw.get("cells") if raw.get("nbformat") == 4 else None
     if not isinstance(cells, list) or len(cells) != count:
         return [None] * count  # v3: cells lived in worksheets and had no ids
-    ids = [cell.get("id") if isinstance(cell.get("id"), str) else None for cell in cells]
-    repeated = {cell_id for cell_id in ids if cell_id and ids.count(cell_id) > 1}
-    # A repeated id identifies neither cell: fall back to their fronts.
-    return [None if cell_id in repeated else cell_id for cell_id in ids]
+    return [cell.get("id") if isinstance(cell.get("id"), str) else None for cell in cells]
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,7 @@ class Cell:
     cell_id: str | None
     tags: frozenset[str]
     role: str | None  # card, front, back
+    above: int | None  # the number of the cell above, not counting skipped cells
 
     @property
     def number(self) -> int:
@@ -138,9 +151,16 @@ def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Probl
     """Walk the cells top to bottom, keeping the meta settings and the cards built so far."""
     settings = _defaults(notebook, root, deck)
     language = _language(notebook.node.metadata, notebook.path, problems)
+    for cell_id in notebook.repeated_ids:
+        problems.warning(
+            Source(notebook.path),
+            f"cell id '{cell_id}' is used by more than one cell: "
+            "their cards are known by their front text",
+        )
     drafts: list[Draft] = []
     for cell in _cells(notebook, problems):
         previous = drafts[-1] if drafts else None
+        mark = problems.mark()
         draft = None
         if cell.node.cell_type == "markdown":
             text = _cell_text(cell.node)
@@ -153,18 +173,32 @@ def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Probl
             draft = _code_cell(previous, cell, language, settings, problems)
         if draft is not None:
             drafts.append(draft)
-    return [_note(draft, root, language) for draft in drafts]
+        elif previous is not None and previous.cell == cell.number and problems.errors_since(mark):
+            previous.broken = True  # the cell joined it and brought an error along
+    return [_note(draft, root, language) for draft in drafts if _complete(draft, problems)]
+
+
+def _complete(draft: Draft, problems: Problems) -> bool:
+    """A card without errors and with something on its front (Anki makes no card of none)."""
+    if draft.broken:
+        return False
+    if not any(part.strip() for part in draft.front):
+        problems.error(draft.source, "the card has nothing on its front")
+        return False
+    return True
 
 
 def _cells(notebook: Notebook, problems: Problems) -> list[Cell]:
     """The cells to look at: not those tagged `skip`."""
-    cells = []
+    cells: list[Cell] = []
     for index, node in enumerate(notebook.node.cells):
         source = Source(notebook.path, 1, cell=index + 1)
         tags = _cell_tags(node, source, problems)
-        if "skip" not in tags:
-            role = _role(tags, source, problems)
-            cells.append(Cell(node, source, notebook.saved_ids[index], tags, role))
+        mark = problems.mark()
+        role = _role(tags, source, problems)
+        if "skip" not in tags and not problems.errors_since(mark):
+            above = cells[-1].number if cells else None
+            cells.append(Cell(node, source, notebook.saved_ids[index], tags, role, above))
     return cells
 
 
@@ -327,7 +361,8 @@ def _code_cell(
 ) -> Draft | None:
     """A `card` code cell is a card (or the answer to the question right above it);
     `front` and `back` add its code and outputs to the card above."""
-    code = outputs.code_cell(cell.node, cell.number, language, cell.source)
+    mark = problems.mark()
+    code = outputs.code_cell(cell.node, cell.number, language, cell.source, problems)
     shown = _shown(code, cell.tags)
     if cell.role == "card" and _answers(previous, cell):
         assert previous is not None
@@ -335,6 +370,8 @@ def _code_cell(
         _joined(previous, cell, code.attachments, problems)
         return None
     if cell.role == "card":
+        if problems.errors_since(mark):
+            return None  # a broken output: no card rather than a card without it
         if not cell.node.get("outputs"):
             problems.warning(cell.source, "the code card has no outputs: run and save the notebook")
         return Draft(
@@ -360,7 +397,7 @@ def _code_cell(
 
 def _answers(draft: Draft | None, cell: Cell) -> bool:
     """Is the card above a one-sided markdown question right above this `card` cell?"""
-    return draft is not None and draft.answerable and draft.cell == cell.number - 1
+    return draft is not None and draft.answerable and draft.cell == cell.above
 
 
 def _shown(code: outputs.CellMarkdown, tags: frozenset[str]) -> tuple[str, str]:
@@ -391,12 +428,11 @@ def _attachments(cell: Cell, problems: Problems) -> dict[str, bytes]:
             continue
         mime, data = next(iter(bundle.items()))
         text = "".join(data) if isinstance(data, list) else str(data)
-        try:
-            files[name] = (
-                text.encode() if mime == "image/svg+xml" else base64.b64decode(text, validate=True)
-            )
-        except (binascii.Error, ValueError):
+        decoded = text.encode() if mime == "image/svg+xml" else outputs.decode_base64(text)
+        if decoded is None:
             problems.error(source, f"attachment '{name}' is not valid base64")
+        else:
+            files[name] = decoded
     return files
 
 
@@ -405,6 +441,9 @@ def _title(lines: list[str]) -> str:
     for line in lines:
         if line.strip() and not TITLE_SKIP_RE.match(line):
             text = line.strip().lstrip("#").strip()
+            text = TITLE_IMAGE_RE.sub(lambda m: m.group(1) or "", text).strip()
+            if not text:
+                continue
             if len(text) > TITLE_LENGTH:
                 text = text[:TITLE_LENGTH].rsplit(" ", 1)[0] + " …"
             return text

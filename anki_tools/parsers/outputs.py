@@ -15,13 +15,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SourceError
+from ..errors import Problems
 from ..notes import Source
 from ..sanitize import sanitize
 
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 BACKTICKS_RE = re.compile(r"`{3,}")
 TAG_RE = re.compile(r"<[^>]*>")
+# `{{c1::` or `{{{` in an HTML or Markdown output is a result, not card syntax: a
+# zero-width space between the braces keeps Anki and our type-in boxes away from it.
+MARKER_START_RE = re.compile(r"\{(?=\{(?:\{|c\d+::))")
+ZERO_WIDTH_SPACE = "\u200b"
 
 IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}
 # The richest kind of output a card can show first; an HTML output that is nothing
@@ -38,15 +42,17 @@ class CellMarkdown:
     attachments: dict[str, bytes] = field(default_factory=dict)
 
 
-def code_cell(cell: Any, number: int, language: str | None, source: Source) -> CellMarkdown:
-    """The code fence and the outputs of one code cell."""
+def code_cell(
+    cell: Any, number: int, language: str | None, source: Source, problems: Problems
+) -> CellMarkdown:
+    """The code fence and the outputs of one code cell (a broken output is reported)."""
     result = CellMarkdown()
     code = cell.get("source", "").replace("\r\n", "\n").strip("\n")
     if code.strip():
         result.code = literal_fence(code, language or "text")
     parts = []
     for index, output in enumerate(_merged_streams(cell.get("outputs", [])), 1):
-        part = _output(output, f"output-{number}-{index}", result.attachments, source)
+        part = _output(output, f"output-{number}-{index}", result.attachments, source, problems)
         if part:
             parts.append(part)
     result.outputs = "\n\n".join(parts)
@@ -60,7 +66,9 @@ def literal_fence(text: str, language: str) -> str:
     return f"{fence}{language} literal\n{text}\n{fence}"
 
 
-def _output(output: Any, name: str, attachments: dict[str, bytes], source: Source) -> str:
+def _output(
+    output: Any, name: str, attachments: dict[str, bytes], source: Source, problems: Problems
+) -> str:
     kind = output.get("output_type")
     if kind == "stream":
         stream = "stderr" if output.get("name") == "stderr" else "stdout"
@@ -69,26 +77,32 @@ def _output(output: Any, name: str, attachments: dict[str, bytes], source: Sourc
         lines = output.get("traceback") or [f"{output.get('ename')}: {output.get('evalue')}"]
         return _text_output(_terminal_text("\n".join(lines)), "at-output-error")
     if kind in ("execute_result", "display_data"):
-        return _rich_output(output, name, attachments, source)
+        return _rich_output(output, name, attachments, source, problems)
     return ""
 
 
-def _rich_output(output: Any, name: str, attachments: dict[str, bytes], source: Source) -> str:
+def _rich_output(
+    output: Any, name: str, attachments: dict[str, bytes], source: Source, problems: Problems
+) -> str:
     data = output.get("data", {})
     for mime in MIME_PRIORITY:
         if mime not in data:
             continue
         if mime in IMAGE_SUFFIXES:
             file_name = name + IMAGE_SUFFIXES[mime]
-            attachments[file_name] = _image_bytes(data[mime], mime, source)
+            image = _image_bytes(data[mime], mime)
+            if image is None:
+                problems.error(source, f"an output image ({mime}) is not valid base64")
+                return ""
+            attachments[file_name] = image
             size = output.get("metadata", {}).get(mime, {})
             return _image(file_name, size if isinstance(size, dict) else {})
         if mime == "text/html":
             markup = sanitize(_text(data[mime]))
             if TAG_RE.sub("", markup).strip() or "<img" in markup:
-                return f'<div class="at-output at-output-html">\n{markup}\n</div>'
+                return f'<div class="at-output at-output-html">\n{_defused(markup)}\n</div>'
         if mime == "text/markdown":
-            return _text(data[mime])
+            return _defused(_text(data[mime]))
     if "text/plain" in data:
         return _text_output(_terminal_text(_text(data["text/plain"])), "at-output-result")
     return ""  # only kinds a card cannot show (widgets, JavaScript)
@@ -109,13 +123,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def _image_bytes(value: Any, mime: str, source: Source) -> bytes:
+def _defused(text: str) -> str:
+    return MARKER_START_RE.sub("{" + ZERO_WIDTH_SPACE, text)
+
+
+def _image_bytes(value: Any, mime: str) -> bytes | None:
     if mime == "image/svg+xml":
         return _text(value).encode("utf-8")
+    return decode_base64(_text(value))
+
+
+def decode_base64(text: str) -> bytes | None:
+    """Strict base64 (nbformat splits it into lines): None when it is not base64."""
     try:
-        return base64.b64decode(_text(value), validate=False)
-    except (binascii.Error, ValueError) as error:
-        raise SourceError(f"output image ({mime}) is not valid base64: {error}", source) from None
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _text_output(text: str, css_class: str) -> str:
