@@ -15,9 +15,10 @@ from nbconvert.utils.exceptions import ConversionException
 from traitlets import Bool, Unicode
 
 from . import pipeline
-from .errors import AnkiToolsError, Problems
+from .errors import AnkiToolsError, Problem, Problems, Severity
 from .notes import Source
 from .parsers import notebook
+from .result import BuildResult
 
 
 class AnkiExportError(ConversionException, AnkiToolsError):
@@ -65,8 +66,7 @@ class AnkiExporter(Exporter):
         with tempfile.TemporaryDirectory() as folder:
             output = Path(folder) / f"{path.stem}.apkg"
             result = pipeline.build_notes(notes, output, problems, self.keep_going)
-            for problem in result.warnings:
-                self.log.warning("%s", problem)
+            self._log_problems(result)  # with keep_going, errors of the cards left out
             if not result.written:
                 self._fail(result.errors)
             self.log.info("%s", result.counts())
@@ -91,7 +91,12 @@ class AnkiExporter(Exporter):
                 return saved
         return [cell.get("id") for cell in node.cells]
 
-    def _fail(self, errors: list[Any]) -> None:
+    def _log_problems(self, result: BuildResult) -> None:
+        for problem in result.problems:
+            log = self.log.warning if problem.severity is Severity.WARNING else self.log.error
+            log("%s", problem)
+
+    def _fail(self, errors: list[Problem]) -> None:
         # Imported here: nbconvertapp loads the exporters (this module) while it starts.
         from nbconvert.nbconvertapp import NbConvertApp
 
@@ -99,8 +104,6 @@ class AnkiExporter(Exporter):
         if NbConvertApp.initialized():
             # On the command line: the messages, not a traceback, then exit 1 as
             # nbconvert itself does after a failed conversion.
-            for error in errors:
-                self.log.error("%s", error)
             self.log.error("nothing written")
             NbConvertApp.instance().exit(1)
         raise AnkiExportError(message)

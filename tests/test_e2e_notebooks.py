@@ -508,3 +508,22 @@ def test_this_notebook_in_vs_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     # VS Code puts the notebook's absolute path into the kernel's namespace (__main__).
     monkeypatch.setattr(sys.modules["__main__"], "__vsc_ipynb_file__", str(path), raising=False)
     assert anki_tools.this_notebook() == path
+
+
+def test_nbconvert_keep_going_writes_good_cards_and_logs_the_errors(
+    anki: AnkiProfile, tmp_path: Path
+):
+    notebook = new_notebook(metadata=KERNEL)
+    notebook.cells = [new_markdown_cell("Fine?\n-\nYes"), new_markdown_cell("{{c1::open")]
+    path = write_notebook(tmp_path, "half.ipynb", notebook)
+    jupyter = Path(sys.executable).with_name("jupyter")
+    completed = subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "anki", "--AnkiExporter.keep_going=True", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "ERROR | " in completed.stderr
+    assert "half.ipynb:cell 2: unbalanced cloze '{{c1::': no '}}'" in completed.stderr
+    assert anki.import_deck(tmp_path / "half.apkg") == (1, 0, 0)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -188,18 +189,17 @@ def _complete(draft: Draft, problems: Problems) -> bool:
     return True
 
 
-def _cells(notebook: Notebook, problems: Problems) -> list[Cell]:
-    """The cells to look at: not those tagged `skip`."""
-    cells: list[Cell] = []
+def _cells(notebook: Notebook, problems: Problems) -> Iterator[Cell]:
+    """The cells to look at, as the walk reaches them: not those tagged `skip`."""
+    above: int | None = None
     for index, node in enumerate(notebook.node.cells):
         source = Source(notebook.path, 1, cell=index + 1)
         tags = _cell_tags(node, source, problems)
         mark = problems.mark()
         role = _role(tags, source, problems)
         if "skip" not in tags and not problems.errors_since(mark):
-            above = cells[-1].number if cells else None
-            cells.append(Cell(node, source, notebook.saved_ids[index], tags, role, above))
-    return cells
+            yield Cell(node, source, notebook.saved_ids[index], tags, role, above)
+            above = index + 1
 
 
 def _defaults(notebook: Notebook, root: Path, deck: str | None) -> Settings:
