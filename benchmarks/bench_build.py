@@ -320,12 +320,15 @@ def floor_model() -> genanki.Model:
 FLOOR_MODEL = floor_model()
 
 
-def write_with_genanki(fields: Iterable[tuple[str, str]], output: Path) -> None:
+def write_with_genanki(
+    fields: Iterable[tuple[str, str]], output: Path, media_files: Sequence[str] = ()
+) -> None:
     """Floor A's work: genanki notes from HTML fields, one deck, one package."""
     deck = genanki.Deck(2_059_400_110, "Bench")
     for front, back in fields:
         deck.add_note(genanki.Note(model=FLOOR_MODEL, fields=[front, back]))
-    genanki.Package(deck).write_to_file(str(output), timestamp=TIMESTAMP)
+    package = genanki.Package(deck, media_files=list(media_files))
+    package.write_to_file(str(output), timestamp=TIMESTAMP)
 
 
 def convert(converter: markdown.Markdown, text: str) -> str:
@@ -490,11 +493,15 @@ def measure(count: int, repeat: int, seed: int, folder: Path) -> Result:
 
 def profile(count: int, seed: int, folder: Path, output: Path) -> None:
     """One anki-tools build under cProfile: stats to `output`, the top functions printed."""
-    corpus = write_corpus(make_cards(count, seed), folder / "profiled")
+    profile_build(write_corpus(make_cards(count, seed), folder / "profiled"), folder, output)
+
+
+def profile_build(corpus: Corpus, folder: Path, output: Path) -> None:
+    """Profile one anki-tools build of `corpus` (also used by bench_notebooks.py)."""
     profiler = cProfile.Profile()
     profiler.runcall(anki_tools_build, corpus.root, folder / "profiled.apkg")
     profiler.dump_stats(output)
-    print(f"\nProfile of one {count}-note build written to {output}; top functions:")
+    print(f"\nProfile of one {corpus.notes}-note build written to {output}; top functions:")
     stats = pstats.Stats(profiler, stream=sys.stdout)
     stats.sort_stats("cumulative").print_stats(r"anki_tools", 25)
     stats.sort_stats("tottime").print_stats(20)
