@@ -57,7 +57,7 @@ class AnkiExporter(Exporter):
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         path = self._notebook_path(resources)
         problems = Problems()
-        parsed = notebook.Notebook(path, nb_copy, self._saved_ids(path, nb_copy))
+        parsed = notebook.with_saved_ids(path, nb_copy, self._saved_ids(path, nb_copy))
         try:
             notes = notebook.notes_from(parsed, path.parent, self.deck, problems)
         except AnkiToolsError as error:
