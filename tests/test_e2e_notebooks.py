@@ -28,8 +28,11 @@ from conftest import FIXED_TIME, PNG_BYTES
 
 pytestmark = pytest.mark.e2e
 
-ANCHOR = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "anchor"
-ANCHOR_NOTEBOOK = ANCHOR / "jupyter_to_anki_template.ipynb"
+ANCHOR_NOTEBOOK = Path(__file__).parent / "fixtures" / "anchor" / "jupyter_to_anki_template.ipynb"
+# The workplace corpus the fixture was copied from, when it is next to the checkout.
+CORPUS_NOTEBOOK = (
+    Path(__file__).resolve().parents[2] / "shared" / "corpus" / "anchor" / ANCHOR_NOTEBOOK.name
+)
 ANCHOR_TAGS = ["content::sub_tag::subsub", "src::second_sub_tag::subsub"]
 KERNEL = {
     "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
@@ -61,6 +64,11 @@ def anchor_attachments() -> list[bytes]:
 
 
 # --- the demo notebook of jupyter-to-anki -----------------------------------------------
+
+
+@pytest.mark.skipif(not CORPUS_NOTEBOOK.exists(), reason="the shared corpus is not checked out")
+def test_anchor_fixture_is_the_corpus_notebook_unchanged():
+    assert ANCHOR_NOTEBOOK.read_bytes() == CORPUS_NOTEBOOK.read_bytes()
 
 
 def test_anchor_builds_four_cards_in_its_deck_with_its_tags(anki: AnkiProfile, tmp_path: Path):
