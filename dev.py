@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -22,6 +23,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / "anki-tools-installed"
 PYTEST_NO_TESTS = 5
+# Browser tests drive Debian's Chromium (playwright's own download needs its CDN).
+CHROMIUM = Path(os.environ.get("ANKI_TOOLS_CHROMIUM", "/usr/bin/chromium"))
 
 
 def main(argv: list[str]) -> int:
@@ -52,7 +55,23 @@ def build_decks(extra: list[str]) -> int:
     return call([tool("anki-tools"), "build", str(ROOT / "examples"), "-o", str(output), *extra])
 
 
+def ensure_chromium() -> None:
+    """Install Debian's chromium package for the browser tests if it is missing."""
+    if CHROMIUM.exists():
+        return
+    if shutil.which("apt-get") is None or os.geteuid() != 0:
+        sys.exit(
+            f"dev.py: the browser tests need Chromium at {CHROMIUM}: install Debian's "
+            "'chromium' package (apt-get install chromium), or point ANKI_TOOLS_CHROMIUM at one"
+        )
+    print("dev.py: installing chromium for the browser tests (apt-get)", file=sys.stderr)
+    apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    run(["apt-get", "update", "-qq"], env=apt)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=apt)
+
+
 def run_tests(extra: list[str]) -> int:
+    ensure_chromium()
     checks = [
         [tool("ruff"), "check", "."],
         [tool("ruff"), "format", "--check", "."],
@@ -77,9 +96,9 @@ def call(command: list[str]) -> int:
     return subprocess.call(command, cwd=ROOT)
 
 
-def run(command: list[str]) -> None:
+def run(command: list[str], env: dict[str, str] | None = None) -> None:
     """Run an install step quietly; show its output only if it fails."""
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
         sys.exit(f"dev.py: failed: {' '.join(command)}")
