@@ -297,6 +297,32 @@ def test_own_templates_folder(write_notes, tmp_path: Path, anki: AnkiProfile) ->
     assert '<div class="at-question my-look">' in card.question
 
 
+def test_changed_template_updates_the_note_type_on_reimport(
+    write_notes, tmp_path: Path, anki: AnkiProfile
+) -> None:
+    own = tmp_path / "my-templates"
+    shutil.copytree(default_templates_dir(), own)
+    root = write_notes({"a.md": "## Q {#q}\n\nA\n"})
+    assert build([root], tmp_path / "v1.apkg", timestamp=FIXED_TIME, templates=own).written
+    anki.import_deck(tmp_path / "v1.apkg")
+    before = anki.col.models.by_name("anki-tools Basic")
+    front = own / "basic" / "front.html"
+    front.write_text(front.read_text().replace("at-question", "at-question at-v2"))
+    later = FIXED_TIME + 60
+    assert build([root], tmp_path / "v2.apkg", timestamp=later, templates=own).written
+    assert anki.import_deck(tmp_path / "v2.apkg") == (0, 1, 0)  # the note updated, not a copy
+    anki.col.models._clear_cache()  # the import ran in the backend; Python caches note types
+    after = anki.col.models.by_name("anki-tools Basic")
+    assert after["id"] == before["id"] == 1731000001
+    assert after["mod"] > before["mod"]
+    assert [f["name"] for f in after["flds"]] == [f["name"] for f in before["flds"]]
+    assert "at-v2" in after["tmpls"][0]["qfmt"]
+    assert len(anki.col.models.all_names_and_ids()) == len(anki.col.models.all())
+    assert [m.name for m in anki.col.models.all_names_and_ids()].count("anki-tools Basic") == 1
+    (card,) = anki.cards()
+    assert '<div class="at-question at-v2">' in card.question
+
+
 def test_progress_is_reported_per_file(write_notes, tmp_path: Path) -> None:
     root = write_notes({"a.md": "## A\n\nx\n", "b/c.md": "## C\n\ny\n"})
     steps: list[int] = []
