@@ -65,6 +65,33 @@ def check(paths: tuple[Path, ...], deck: str | None) -> None:
     _report(result)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=SourcePaths)
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The folder to write index.html and the media files into.",
+)
+@click.option("--deck", help="Deck for cards that name none.")
+@click.option(
+    "--templates",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of note-type templates to use instead of the built-in ones.",
+)
+def preview(
+    paths: tuple[Path, ...], output: Path, deck: str | None, templates: Path | None
+) -> None:
+    """Write a page showing every card of PATHS, front and back, as Anki shows them."""
+    _check_paths(paths)
+    try:
+        result = pipeline.preview(paths, output, deck, templates)
+    except AnkiToolsError as error:
+        raise click.ClickException(str(error)) from error
+    _report(result)
+
+
 def _run(
     paths: tuple[Path, ...],
     output: Path | None,

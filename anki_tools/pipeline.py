@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from . import body, builder, identity, parsers
+from . import preview as preview_page
 from .errors import AnkiToolsError, Problems
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
@@ -125,6 +126,29 @@ def build_notes(
         note_types = load_note_types(templates)
         builder.write_package(good, note_types, output, timestamp or time.time())
         result.written = True
+    result.problems = problems.items
+    return result
+
+
+def preview(
+    paths: Iterable[Path],
+    folder: Path,
+    deck: str | None = None,
+    templates: Path | None = None,
+) -> BuildResult:
+    """Write the preview page of every card without errors (problems are listed on it)."""
+    paths = list(paths)
+    problems = Problems()
+    notes = parse_sources(find_sources(paths), deck, problems)
+    good = render_notes(notes, problems)
+    if not notes and not problems.errors:
+        where = ", ".join(str(p) for p in paths) or "."
+        problems.error(Source(Path(where)), "nothing to preview: no cards found")
+    result = _result(folder / preview_page.PAGE_NAME, good, problems)
+    result.cards = preview_page.write_preview(
+        good, load_note_types(templates), folder, problems.items
+    )
+    result.written = True
     result.problems = problems.items
     return result
 

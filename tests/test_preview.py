@@ -1,0 +1,158 @@
+"""`anki-tools preview`: the cards as Anki renders them, on one page, tested in Chromium."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from anki_tools import build
+from anki_tools.card_render import attribute_escape, cards_of
+from anki_tools.cli import main
+from anki_tools.errors import Problems
+from anki_tools.pipeline import find_sources, parse_sources, render_notes
+from anki_tools.templates import load_note_types
+
+from anki_collection import AnkiProfile
+from card_browser import CHROMIUM, screenshot, watch
+from conftest import FIXED_TIME
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+STYLE_RE = re.compile(r"^<style>.*?</style>", re.DOTALL)
+
+
+@pytest.mark.e2e
+def test_cards_render_exactly_as_anki_renders_them(tmp_path: Path) -> None:
+    """Every card of the examples: our front and back are Anki's, byte for byte."""
+    assert build([EXAMPLES], tmp_path / "ex.apkg", timestamp=FIXED_TIME).written
+    profile = AnkiProfile(tmp_path / "profile")
+    profile.import_deck(tmp_path / "ex.apkg")
+    anki = {}
+    for card_id in profile.col.find_cards(""):
+        card = profile.col.get_card(card_id)
+        question, answer = (STYLE_RE.sub("", side) for side in (card.question(), card.answer()))
+        anki[(card.note().guid, card.ord)] = (question, answer)
+    profile.close()
+    problems = Problems()
+    note_types = load_note_types()
+    ours = {}
+    for note in render_notes(parse_sources(find_sources([EXAMPLES]), None, problems), problems):
+        sides = cards_of(note_types[note.note.kind], note.fields, note.note.tags)
+        for ordinal, side in enumerate(sides):
+            ours[(note.guid, ordinal)] = (side.question, side.answer)
+    assert len(anki) == 56
+    assert ours == anki
+
+
+def test_attribute_escape_matches_anki() -> None:
+    assert attribute_escape('<code>a = "b"/2;</code> é →') == (
+        "&lt;code&gt;a&#x20;&#x3D;&#x20;&quot;b&quot;&#x2F;2&#x3B;&lt;&#x2F;code&gt;&#x20;&#xE9;&#x20;→"
+    )
+
+
+def test_preview_command_writes_the_page_and_the_media(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", str(tmp_path / "pv")])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().endswith("index.html: 44 notes, 56 cards, 5 media")
+    files = sorted(path.name for path in (tmp_path / "pv").iterdir())
+    assert files[-1] == "index.html" and len(files) == 6
+    page = (tmp_path / "pv" / "index.html").read_text(encoding="utf-8")
+    assert "<title>Card preview (56 cards)</title>" in page
+    assert "http://" not in page.split('<script type="application/json"')[0]
+
+
+def test_preview_lists_problems_and_still_shows_the_good_cards(tmp_path: Path, write_notes):
+    root = write_notes({"a.md": "## Fine\n\nYes\n\n## Broken\n\n(S)open\n"})
+    result = CliRunner().invoke(main, ["preview", str(root), "-o", str(tmp_path / "pv")])
+    assert result.exit_code == 1
+    assert "a.md:7: unbalanced spoiler '(S)': no closing '(S)'" in result.output
+    page = (tmp_path / "pv" / "index.html").read_text(encoding="utf-8")
+    assert "Card preview (1 card)" in page
+    assert "unbalanced spoiler" in page
+
+
+@pytest.fixture(scope="module")
+def preview_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("preview")
+    result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder / "index.html"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `python3 dev.py test` installs Debian's")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, preview_page: Path) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(5000)
+    opened = context.new_page()
+    yield opened
+    context.close()
+
+
+def frame_body_classes(page: Page) -> list[str]:
+    return page.eval_on_selector_all(
+        "iframe", "frames => frames.map(f => f.contentDocument.body.className)"
+    )
+
+
+@pytest.mark.browser
+def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Path):
+    seen = watch(page)
+    page.goto(preview_page.as_uri())
+    page.wait_for_load_state("networkidle")
+    assert page.locator("article.pv-card").count() == 56
+    assert page.locator("article.pv-card iframe").count() == 112
+    assert page.inner_text("#pv-count") == "56 cards"
+    first = page.locator("article.pv-card").first
+    assert re.fullmatch(r"examples/\S+:\d+", first.locator(".pv-source").inner_text())
+    # The sides are the card pages themselves, with the card script running in them.
+    back = page.frame_locator("article.pv-card iframe[title=Back]").first
+    assert back.locator(".at-card.at-back").count() == 1
+    assert seen.outside == [] and seen.errors == []
+    screenshot(page, "preview-light")
+
+
+@pytest.mark.browser
+def test_search_filters_the_cards(page: Page, preview_page: Path):
+    page.goto(preview_page.as_uri())
+    page.fill("#pv-search", "groupby")
+    visible = page.locator("article.pv-card:not([hidden])")
+    assert visible.count() == 1
+    assert "numpy-pandas.ipynb:cell" in visible.locator(".pv-source").inner_text()
+    assert page.inner_text("#pv-count") == "1 of 56 cards"
+    page.fill("#pv-search", "rust ownership")  # every word must match
+    assert 0 < page.locator("article.pv-card:not([hidden])").count() < 56
+    page.fill("#pv-search", "no card says this")
+    assert page.locator("article.pv-card:not([hidden])").count() == 0
+    page.fill("#pv-search", "")
+    assert page.locator("article.pv-card:not([hidden])").count() == 56
+
+
+@pytest.mark.browser
+def test_theme_switch_turns_every_side_dark(page: Page, preview_page: Path):
+    page.goto(preview_page.as_uri())
+    page.wait_for_load_state("networkidle")
+    assert set(frame_body_classes(page)) == {"card"}
+    code = page.frame_locator("iframe").nth(0)  # any side with code will do
+    page.check("#pv-dark")
+    assert set(frame_body_classes(page)) == {"card nightMode"}
+    assert "pv-dark" in (page.locator("body").get_attribute("class") or "")
+    background = code.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
+    assert background == "rgb(30, 31, 34)"
+    page.fill("#pv-search", "groupby")
+    screenshot(page, "preview-dark-search")
+    page.uncheck("#pv-dark")
+    assert set(frame_body_classes(page)) == {"card"}
