@@ -102,6 +102,15 @@ def page(browser: Browser, preview_page: Path) -> Iterator[Page]:
     context.close()
 
 
+def open_preview(page: Page, path: Path) -> None:
+    """Open the page and wait until every side's frame holds its card."""
+    page.goto(path.as_uri())
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('iframe')).every("
+        "f => f.contentDocument && f.contentDocument.querySelector('.at-card'))"
+    )
+
+
 def frame_body_classes(page: Page) -> list[str]:
     return page.eval_on_selector_all(
         "iframe", "frames => frames.map(f => f.contentDocument.body.className)"
@@ -111,8 +120,7 @@ def frame_body_classes(page: Page) -> list[str]:
 @pytest.mark.browser
 def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Path):
     seen = watch(page)
-    page.goto(preview_page.as_uri())
-    page.wait_for_load_state("networkidle")
+    open_preview(page, preview_page)
     assert page.locator("article.pv-card").count() == 56
     assert page.locator("article.pv-card iframe").count() == 112
     assert page.inner_text("#pv-count") == "56 cards"
@@ -127,7 +135,7 @@ def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Pat
 
 @pytest.mark.browser
 def test_search_filters_the_cards(page: Page, preview_page: Path):
-    page.goto(preview_page.as_uri())
+    open_preview(page, preview_page)
     page.fill("#pv-search", "groupby")
     visible = page.locator("article.pv-card:not([hidden])")
     assert visible.count() == 1
@@ -143,8 +151,7 @@ def test_search_filters_the_cards(page: Page, preview_page: Path):
 
 @pytest.mark.browser
 def test_theme_switch_turns_every_side_dark(page: Page, preview_page: Path):
-    page.goto(preview_page.as_uri())
-    page.wait_for_load_state("networkidle")
+    open_preview(page, preview_page)
     assert set(frame_body_classes(page)) == {"card"}
     code = page.frame_locator("iframe").nth(0)  # any side with code will do
     page.check("#pv-dark")
