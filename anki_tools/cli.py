@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -13,11 +14,31 @@ from . import __version__, parsers, pipeline
 from .errors import AnkiToolsError
 from .pipeline import Progress
 from .result import BuildResult
+from .templates import DEFAULT_THEME, theme_names
 
 # Below this many files a build takes about a second: no progress bar.
 PROGRESS_MIN_FILES = 50
 
 SourcePaths = click.Path(exists=True, path_type=Path)
+TemplatesFolder = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def templates_option(command: Command) -> Command:
+    """--templates and --theme, which build and preview share."""
+    command = click.option(
+        "--theme",
+        default=DEFAULT_THEME,
+        show_default=True,
+        help=f"The look of the cards: {', '.join(theme_names())} (or one in --templates).",
+    )(command)
+    return click.option(
+        "--templates",
+        type=TemplatesFolder,
+        help="A folder of note-type templates to use instead of the built-in ones.",
+    )(command)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,25 +54,23 @@ def main() -> None:
 )
 @click.option("--deck", help="Deck for cards that name none (front matter still wins).")
 @click.option("--keep-going", is_flag=True, help="Write the good cards even if some have errors.")
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder of note-type templates to use instead of the built-in ones.",
-)
+@templates_option
 def build(
     paths: tuple[Path, ...],
     output: Path | None,
     deck: str | None,
     keep_going: bool,
     templates: Path | None,
+    theme: str,
 ) -> None:
     """Build PATHS (files or folders, recursively) into one .apkg."""
     _check_paths(paths)
+    _check_theme(theme, templates)
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
     with _progress(paths) as progress:
-        result = _run(paths, output, deck, keep_going, templates, progress)
+        result = _run(paths, output, deck, keep_going, templates, progress, theme)
     _report(result)
 
 
@@ -75,18 +94,15 @@ def check(paths: tuple[Path, ...], deck: str | None) -> None:
     help="The folder to write index.html and the media files into.",
 )
 @click.option("--deck", help="Deck for cards that name none.")
-@click.option(
-    "--templates",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="A folder of note-type templates to use instead of the built-in ones.",
-)
+@templates_option
 def preview(
-    paths: tuple[Path, ...], output: Path, deck: str | None, templates: Path | None
+    paths: tuple[Path, ...], output: Path, deck: str | None, templates: Path | None, theme: str
 ) -> None:
     """Write a page showing every card of PATHS, front and back, as Anki shows them."""
     _check_paths(paths)
+    _check_theme(theme, templates)
     try:
-        result = pipeline.preview(paths, output, deck, templates)
+        result = pipeline.preview(paths, output, deck, templates, theme)
     except AnkiToolsError as error:
         raise click.ClickException(str(error)) from error
     _report(result)
@@ -99,10 +115,11 @@ def _run(
     keep_going: bool,
     templates: Path | None,
     progress: Progress | None,
+    theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     try:
         return pipeline.build(
-            paths, output, deck, keep_going, templates=templates, progress=progress
+            paths, output, deck, keep_going, templates=templates, progress=progress, theme=theme
         )
     except AnkiToolsError as error:
         raise click.ClickException(str(error)) from error
@@ -113,6 +130,14 @@ def _check_paths(paths: tuple[Path, ...]) -> None:
         if path.is_file() and not parsers.is_source(path):
             known = ", ".join(sorted(parsers.PARSERS))
             raise click.BadParameter(f"'{path}' is not a notes file ({known})", param_hint="PATHS")
+
+
+def _check_theme(theme: str, templates: Path | None) -> None:
+    known = theme_names(templates)
+    if theme not in known:
+        raise click.BadParameter(
+            f"no theme '{theme}' (known: {', '.join(known) or 'none'})", param_hint="'--theme'"
+        )
 
 
 def _default_name(paths: tuple[Path, ...]) -> str:

@@ -75,10 +75,10 @@ def is_known_language(language: str) -> bool:
     return _lexer(language)[1]
 
 
-def stylesheet() -> str:
+def stylesheet(light_style: str = LIGHT_STYLE, dark_style: str = DARK_STYLE) -> str:
     """Light rules for `.highlight`, dark rules under Anki's night-mode classes."""
-    light: HtmlFormatter[str] = HtmlFormatter(style=LIGHT_STYLE, cssclass=CSS_CLASS)
-    dark: HtmlFormatter[str] = HtmlFormatter(style=DARK_STYLE, cssclass=CSS_CLASS)
+    light: HtmlFormatter[str] = HtmlFormatter(style=light_style, cssclass=CSS_CLASS)
+    dark: HtmlFormatter[str] = HtmlFormatter(style=dark_style, cssclass=CSS_CLASS)
     dark_prefixes = [f"{mode} .{CSS_CLASS}" for mode in DARK_SELECTORS]
     rules = [light.get_style_defs(f".{CSS_CLASS}"), dark.get_style_defs(dark_prefixes)]  # type: ignore[no-untyped-call]
     return "\n".join(str(rule) for rule in rules)

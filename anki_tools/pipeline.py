@@ -13,7 +13,7 @@ from .errors import AnkiToolsError, Problems
 from .notes import Kind, Note, RenderedNote, Source
 from .render import Renderer
 from .result import BuildResult
-from .templates import load_note_types
+from .templates import DEFAULT_THEME, load_note_types
 
 CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")
 Progress = Callable[[int], None]
@@ -99,6 +99,7 @@ def build(
     timestamp: float | None = None,
     templates: Path | None = None,
     progress: Progress | None = None,
+    theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     """Build sources into one `.apkg`; with `output=None` only check them."""
     paths = list(paths)
@@ -107,7 +108,7 @@ def build(
     if not notes and not problems.errors:
         where = ", ".join(str(p) for p in paths) or "."
         problems.error(Source(Path(where)), "nothing to build: no cards found")
-    return build_notes(notes, output, problems, keep_going, timestamp, templates)
+    return build_notes(notes, output, problems, keep_going, timestamp, templates, theme)
 
 
 def build_notes(
@@ -117,13 +118,14 @@ def build_notes(
     keep_going: bool = False,
     timestamp: float | None = None,
     templates: Path | None = None,
+    theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     """Render parsed notes and write them (unless there are errors and not `keep_going`)."""
     good = render_notes(notes, problems)
     result = _result(output, good, problems)
     can_write = output is not None and good and (keep_going or not problems.errors)
     if can_write and output is not None:
-        note_types = load_note_types(templates)
+        note_types = load_note_types(templates, theme)
         builder.write_package(good, note_types, output, timestamp or time.time())
         result.written = True
     result.problems = problems.items
@@ -135,6 +137,7 @@ def preview(
     folder: Path,
     deck: str | None = None,
     templates: Path | None = None,
+    theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
     paths = list(paths)
@@ -146,7 +149,7 @@ def preview(
         problems.error(Source(Path(where)), "nothing to preview: no cards found")
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
-        good, load_note_types(templates), folder, problems.items
+        good, load_note_types(templates, theme), folder, problems.items
     )
     result.written = True
     result.problems = problems.items

@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pygments.util import ClassNotFound
 
 from . import highlight
 from .errors import TemplateError
 from .notes import Kind, Source
 
 META = "meta.yaml"
+THEMES = "themes"
+DEFAULT_THEME = "default"
 KIND_FOLDERS = {
     Kind.BASIC: "basic",
     Kind.REVERSED: "reversed",
@@ -51,12 +54,37 @@ def default_templates_dir() -> Path:
     return Path(str(resources.files("anki_tools._templates")))
 
 
-def load_note_types(folder: Path | None = None) -> dict[Kind, NoteType]:
-    """Load one note type per card kind from a templates folder."""
+def theme_names(folder: Path | None = None) -> list[str]:
+    """The themes a templates folder offers: `themes/<name>.yaml`."""
+    return sorted(
+        path.stem for path in ((folder or default_templates_dir()) / THEMES).glob("*.yaml")
+    )
+
+
+def load_note_types(folder: Path | None = None, theme: str = DEFAULT_THEME) -> dict[Kind, NoteType]:
+    """Load one note type per card kind from a templates folder, in one of its themes."""
     folder = folder or default_templates_dir()
-    css = _read(folder / "style.css") + "\n" + highlight.stylesheet()
+    css = _read(folder / "style.css") + "\n" + _theme_css(folder, theme)
     script = "\n<script>\n" + _read(folder / "card.js") + "</script>\n"
     return {kind: _load(folder / name, css, script) for kind, name in KIND_FOLDERS.items()}
+
+
+def _theme_css(folder: Path, theme: str) -> str:
+    """The theme's own CSS (after style.css, so it wins) and its code colours."""
+    path = folder / THEMES / f"{theme}.yaml"
+    if not path.is_file():
+        known = ", ".join(theme_names(folder)) or "none"
+        raise TemplateError(f"no theme '{theme}' (known: {known})", Source(folder / THEMES))
+    meta = _meta(path)
+    extra = _read(path.parent / str(meta["css"])) if meta.get("css") else ""
+    try:
+        code = highlight.stylesheet(
+            str(meta.get("code_light", highlight.LIGHT_STYLE)),
+            str(meta.get("code_dark", highlight.DARK_STYLE)),
+        )
+    except ClassNotFound as error:
+        raise TemplateError(f"unknown Pygments style: {error}", Source(path)) from error
+    return extra + "\n" + code
 
 
 def _load(folder: Path, css: str, script: str) -> NoteType:

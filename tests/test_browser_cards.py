@@ -248,3 +248,41 @@ def test_code_scrolls_sideways_on_a_phone(cards: dict[str, Card], browser: Brows
     # The page itself never scrolls sideways: only the code block does.
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+def theme_page(folder: Path, theme: str, dark: bool) -> CardSide:
+    """The code card of NOTES built in a theme, as a fresh Anki profile shows it."""
+    notes = folder / theme / "notes"
+    notes.mkdir(parents=True)
+    (notes / "cards.md").write_text(textwrap.dedent(NOTES), encoding="utf-8")
+    (notes / "rebase.png").write_bytes(PNG_BYTES)
+    deck = folder / theme / "deck.apkg"
+    assert build([notes], deck, timestamp=FIXED_TIME, theme=theme).written
+    profile = AnkiProfile(folder / theme / "profile")
+    profile.import_deck(deck)
+    card = next(
+        profile.col.get_card(card_id)
+        for card_id in profile.col.find_cards("")
+        if "rebase" in profile.col.get_card(card_id).question()
+    )
+    side = write_side(Path(profile.col.media.dir()), f"{theme}-back", card.answer(), dark)
+    profile.close()
+    return side
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_the_paper_theme_looks_different(browser: Browser, tmp_path: Path, dark: bool):
+    page = browser.new_page(viewport={"width": 420, "height": 800})
+    looks = {}
+    for theme in ("default", "paper"):
+        page.goto(theme_page(tmp_path / str(dark), theme, dark).url)
+        looks[theme] = page.evaluate(
+            "() => { const b = getComputedStyle(document.body);"
+            " const k = getComputedStyle(document.querySelector('.highlight .k'));"
+            " return [b.fontFamily, b.backgroundColor, k.color]; }"
+        )
+        screenshot(page, f"theme-{theme}-{'dark' if dark else 'light'}")
+    assert "Charter" in looks["paper"][0] and "Charter" not in looks["default"][0]
+    assert looks["paper"][1] != looks["default"][1]  # the page
+    assert looks["paper"][2] != looks["default"][2]  # the code
+    page.close()

@@ -114,3 +114,10 @@ def test_progress_bar_only_on_a_terminal_for_long_builds(
             progress(files)
     assert ("Building" in terminal.getvalue()) is shown
     assert ("100%" in terminal.getvalue()) is shown
+
+
+def test_unknown_theme_is_a_usage_error(write_notes, tmp_path: Path) -> None:
+    root = write_notes({"a.md": "## Q\n\nA\n"})
+    result = CliRunner().invoke(main, ["build", str(root), "--theme", "neon"])
+    assert result.exit_code == 2
+    assert "no theme 'neon' (known: default, paper)" in result.output
