@@ -60,3 +60,18 @@ def anki(tmp_path: Path):  # type: ignore[no-untyped-def]
     profile = AnkiProfile(tmp_path / "anki-profile")
     yield profile
     profile.close()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """Debian's headless Chromium, driven by playwright, shared by the browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from card_browser import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: `python3 dev.py test` installs Debian's")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield launched
+        launched.close()

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from anki_tools import build
 
 from anki_collection import AnkiProfile
-from card_browser import CHROMIUM, PHONE_WIDTH, CardSide, screenshot, watch, write_side
+from card_browser import PHONE_WIDTH, CardSide, screenshot, watch, write_side
 from conftest import FIXED_TIME, PNG_BYTES
 
 pytestmark = pytest.mark.browser
@@ -103,16 +103,6 @@ def cards(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Card]]
         )
     yield pages
     profile.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `python3 dev.py test` installs Debian's")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

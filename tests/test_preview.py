@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from anki_tools import build
 from anki_tools.card_render import attribute_escape, cards_of
@@ -18,7 +18,7 @@ from anki_tools.pipeline import find_sources, parse_sources, render_notes
 from anki_tools.templates import load_note_types
 
 from anki_collection import AnkiProfile
-from card_browser import CHROMIUM, screenshot, watch
+from card_browser import screenshot, watch
 from conftest import FIXED_TIME
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -81,16 +81,6 @@ def preview_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", str(folder)])
     assert result.exit_code == 0, result.output
     return folder / "index.html"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"no Chromium at {CHROMIUM}: `python3 dev.py test` installs Debian's")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
