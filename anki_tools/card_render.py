@@ -1,7 +1,8 @@
 """Card sides as Anki renders them, for the preview page (Anki itself is not a dependency).
 
 Covers the template syntax our note types use: `{{Field}}`, `{{#Field}}…{{/Field}}`,
-`{{^Field}}…{{/Field}}`, `{{Tags}}` and `{{cloze:Field}}` with Anki's cloze markup.
+`{{^Field}}…{{/Field}}`, `{{Tags}}`, `{{FrontSide}}` and `{{cloze:Field}}` with Anki's
+cloze markup. Other filters (`hint:`, `type:`) render empty here.
 The tests compare the result with what the real Anki backend renders.
 """
 
@@ -38,18 +39,20 @@ def cards_of(note_type: NoteType, fields: dict[str, str], tags: tuple[str, ...])
             {int(n) for text in fields.values() for n in CLOZE_ORDINAL_RE.findall(text)}
         )
         return [
-            CardSides(
-                f"Cloze {ordinal}",
-                render(template.front, values, ordinal, question=True),
-                render(template.back, values, ordinal, question=False),
-            )
+            _sides(f"Cloze {ordinal}", template.front, template.back, values, ordinal)
             for ordinal in ordinals or [1]
         ]
     return [
-        CardSides(card.name, render(card.front, values), render(card.back, values))
+        _sides(card.name, card.front, card.back, values)
         for card in note_type.cards
         if values.get(_first_field(card.front), "").strip()  # Anki makes no card of an empty front
     ]
+
+
+def _sides(name: str, front: str, back: str, values: dict[str, str], ordinal: int = 0) -> CardSides:
+    question = render(front, values, ordinal, question=True)
+    answer = render(back, {**values, "FrontSide": question}, ordinal, question=False)
+    return CardSides(name, question, answer)
 
 
 def render(template: str, values: dict[str, str], ordinal: int = 0, question: bool = True) -> str:

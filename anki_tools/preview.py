@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .card_render import cards_of
 from .errors import OutputError, Problem
-from .notes import Kind, RenderedNote
+from .notes import Kind, RenderedNote, Source
 from .result import plural
 from .templates import NoteType
 
@@ -57,7 +57,8 @@ def write_preview(
         page = _page(cards, styles, problems)
         (folder / PAGE_NAME).write_text(page, encoding="utf-8")
     except OSError as error:
-        raise OutputError(f"cannot write the preview: {error.strerror}") from error
+        where = Source(Path(error.filename)) if error.filename else Source(folder)
+        raise OutputError(f"cannot write the preview: {error.strerror}", where) from error
     return len(cards)
 
 

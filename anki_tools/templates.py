@@ -55,10 +55,18 @@ def default_templates_dir() -> Path:
 
 
 def theme_names(folder: Path | None = None) -> list[str]:
-    """The themes a templates folder offers: `themes/<name>.yaml`."""
-    return sorted(
-        path.stem for path in ((folder or default_templates_dir()) / THEMES).glob("*.yaml")
-    )
+    """The themes a templates folder offers (`themes/<name>.yaml`) and the built-in ones."""
+    folders = {default_templates_dir(), folder or default_templates_dir()}
+    return sorted({path.stem for found in folders for path in (found / THEMES).glob("*.yaml")})
+
+
+def _theme_file(folder: Path, theme: str) -> Path | None:
+    """A folder's own theme first; a folder made before themes existed uses the built-in ones."""
+    for candidate in (folder, default_templates_dir()):
+        path = candidate / THEMES / f"{theme}.yaml"
+        if path.is_file():
+            return path
+    return None
 
 
 def load_note_types(folder: Path | None = None, theme: str = DEFAULT_THEME) -> dict[Kind, NoteType]:
@@ -71,8 +79,8 @@ def load_note_types(folder: Path | None = None, theme: str = DEFAULT_THEME) -> d
 
 def _theme_css(folder: Path, theme: str) -> str:
     """The theme's own CSS (after style.css, so it wins) and its code colours."""
-    path = folder / THEMES / f"{theme}.yaml"
-    if not path.is_file():
+    path = _theme_file(folder, theme)
+    if path is None:
         known = ", ".join(theme_names(folder)) or "none"
         raise TemplateError(f"no theme '{theme}' (known: {known})", Source(folder / THEMES))
     meta = _meta(path)

@@ -67,9 +67,17 @@ def watch(page: Page) -> Watch:
     return seen
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a picture for a person to look at (tests/artifacts is not committed)."""
+def screenshot(page: Page, name: str, whole: bool = True) -> Path:
+    """Save a picture for a person to look at (tests/artifacts is not committed).
+
+    `whole`: as tall as the content (the window shrinks for the picture), else the window.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    size = page.viewport_size
+    if whole and size:
+        page.set_viewport_size({"width": size["width"], "height": 100})
+    page.screenshot(path=str(path), full_page=whole)
+    if whole and size:
+        page.set_viewport_size(size)
     return path

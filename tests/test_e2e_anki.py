@@ -297,6 +297,20 @@ def test_own_templates_folder(write_notes, tmp_path: Path, anki: AnkiProfile) ->
     assert '<div class="at-question my-look">' in card.question
 
 
+def test_templates_folder_without_themes_uses_the_built_in_ones(
+    write_notes, tmp_path: Path, anki: AnkiProfile
+) -> None:
+    own = tmp_path / "older-templates"
+    shutil.copytree(default_templates_dir(), own, ignore=shutil.ignore_patterns("themes"))
+    root = write_notes({"a.md": "## Q\n\nA\n"})
+    for theme in ("default", "paper"):
+        output = tmp_path / f"{theme}.apkg"
+        assert build([root], output, timestamp=FIXED_TIME, templates=own, theme=theme).written
+    anki.import_deck(tmp_path / "paper.apkg")
+    (card,) = anki.cards()
+    assert "Charter" in card.css  # the paper theme's serif font
+
+
 def test_changed_template_updates_the_note_type_on_reimport(
     write_notes, tmp_path: Path, anki: AnkiProfile
 ) -> None:

@@ -120,7 +120,7 @@ def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Pat
     back = page.frame_locator("article.pv-card iframe[title=Back]").first
     assert back.locator(".at-card.at-back").count() == 1
     assert seen.outside == [] and seen.errors == []
-    screenshot(page, "preview-light")
+    screenshot(page, "preview-light", whole=False)
 
 
 @pytest.mark.browser
@@ -150,6 +150,46 @@ def test_theme_switch_turns_every_side_dark(page: Page, preview_page: Path):
     background = code.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(30, 31, 34)"
     page.fill("#pv-search", "groupby")
-    screenshot(page, "preview-dark-search")
+    screenshot(page, "preview-dark-search", whole=False)
     page.uncheck("#pv-dark")
     assert set(frame_body_classes(page)) == {"card"}
+
+
+def test_front_side_on_the_back_is_the_rendered_front() -> None:
+    from anki_tools.card_render import render
+
+    front = render("<b>{{Front}}</b>", {"Front": "Q"})
+    assert render("{{FrontSide}}<hr>{{Back}}", {"Back": "A", "FrontSide": front}) == (
+        "<b>Q</b><hr>A"
+    )
+
+
+def test_a_preview_that_cannot_be_written_names_the_place(tmp_path: Path, write_notes):
+    root = write_notes({"a.md": "## Q\n\nA\n"})
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = CliRunner().invoke(main, ["preview", str(root), "-o", str(tmp_path / "taken" / "pv")])
+    assert result.exit_code == 1
+    assert "taken/pv: cannot write the preview: Not a directory" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.browser
+def test_dark_sides_start_dark_and_frames_fit_their_cards(page: Page, preview_page: Path):
+    page.emulate_media(color_scheme="dark")  # the page follows the system's preference
+    open_preview(page, preview_page)
+    assert page.is_checked("#pv-dark")
+    assert set(frame_body_classes(page)) == {"card nightMode"}
+    # The card script chose each quote box's colour knowing the side is dark.
+    colours = page.eval_on_selector_all(
+        "iframe",
+        "frames => frames.flatMap(f => Array.from(f.contentDocument.querySelectorAll('.at-quote'))"
+        ".map(q => getComputedStyle(q).backgroundColor))",
+    )
+    brightness = [sum(map(int, re.findall(r"\d+", colour)[:3])) / 3 for colour in colours]
+    assert brightness and max(brightness) < 100, colours  # dark boxes for light text
+    gaps = page.eval_on_selector_all(
+        "iframe",
+        "frames => frames.map(f => f.getBoundingClientRect().height"
+        " - f.contentDocument.body.getBoundingClientRect().bottom)",
+    )
+    assert max(gaps) < 40  # no frame much taller than its card

@@ -7,23 +7,24 @@
   var count = document.getElementById("pv-count");
   var frames = [];
   var articles = [];
+  dark.checked = !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
 
-  function sideDocument(css, body) {
-    // The side as Anki shows it: a page of its own whose body has the class "card".
+  function sideDocument(side) {
+    // The side as Anki shows it: a page of its own whose body has the class "card",
+    // and "nightMode" from the start (the card script picks colours when it runs).
+    var classes = dark.checked ? "card nightMode" : "card";
     return '<!doctype html><html><head><meta charset="utf-8">' +
       '<meta name="viewport" content="width=device-width, initial-scale=1">' +
-      "<style>" + css + "</style></head><body class=\"card\">" + body + "</body></html>";
-  }
-
-  function applyTheme(frame) {
-    var doc = frame.contentDocument;
-    if (doc && doc.body) { doc.body.classList.toggle("nightMode", dark.checked); }
+      "<style>" + side.css + '</style></head><body class="' + classes + '">' + side.body +
+      "</body></html>";
   }
 
   function fit(frame) {
+    // The body's own height: the document's never shrinks below the frame's.
     var doc = frame.contentDocument;
-    if (!doc || !doc.documentElement) { return; }
-    frame.style.height = doc.documentElement.scrollHeight + 2 + "px";
+    if (!doc || !doc.body) { return; }
+    var margin = parseFloat(doc.defaultView.getComputedStyle(doc.body).marginBottom) || 0;
+    frame.style.height = Math.ceil(doc.body.getBoundingClientRect().bottom + margin) + "px";
   }
 
   function side(label, css, body) {
@@ -34,14 +35,14 @@
     var frame = document.createElement("iframe");
     frame.title = label;
     frame.addEventListener("load", function () {
-      applyTheme(frame);
       fit(frame);
       // A hint opened or a spoiler revealed changes the height of the side.
       if (window.ResizeObserver && frame.contentDocument.body) {
         new ResizeObserver(function () { fit(frame); }).observe(frame.contentDocument.body);
       }
     });
-    frame.srcdoc = sideDocument(css, body);
+    frame.side = { css: css, body: body };
+    frame.srcdoc = sideDocument(frame.side);
     frames.push(frame);
     figure.appendChild(caption);
     figure.appendChild(frame);
@@ -92,12 +93,12 @@
   }
 
   function theme() {
+    // Each side loads again, as Anki shows a card again after the theme changed.
     document.body.classList.toggle("pv-dark", dark.checked);
-    frames.forEach(applyTheme);
+    frames.forEach(function (frame) { frame.srcdoc = sideDocument(frame.side); });
   }
 
   search.addEventListener("input", filter);
   dark.addEventListener("change", theme);
-  dark.checked = !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
-  theme();
+  document.body.classList.toggle("pv-dark", dark.checked);
 })();
