@@ -102,12 +102,8 @@ def build(
     theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     """Build sources into one `.apkg`; with `output=None` only check them."""
-    paths = list(paths)
     problems = Problems()
-    notes = parse_sources(find_sources(paths), deck, problems, progress)
-    if not notes and not problems.errors:
-        where = ", ".join(str(p) for p in paths) or "."
-        problems.error(Source(Path(where)), "nothing to build: no cards found")
+    notes = _parse_all(list(paths), deck, problems, progress, "build")
     return build_notes(notes, output, problems, keep_going, timestamp, templates, theme)
 
 
@@ -140,13 +136,9 @@ def preview(
     theme: str = DEFAULT_THEME,
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
-    paths = list(paths)
     problems = Problems()
-    notes = parse_sources(find_sources(paths), deck, problems)
+    notes = _parse_all(list(paths), deck, problems, None, "preview")
     good = render_notes(notes, problems)
-    if not notes and not problems.errors:
-        where = ", ".join(str(p) for p in paths) or "."
-        problems.error(Source(Path(where)), "nothing to preview: no cards found")
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
         good, load_note_types(templates, theme), folder, problems.items
@@ -154,6 +146,17 @@ def preview(
     result.written = True
     result.problems = problems.items
     return result
+
+
+def _parse_all(
+    paths: list[Path], deck: str | None, problems: Problems, progress: Progress | None, verb: str
+) -> list[Note]:
+    """Every note of the sources; no cards at all (and no other error) is an error."""
+    notes = parse_sources(find_sources(paths), deck, problems, progress)
+    if not notes and not problems.errors:
+        where = ", ".join(str(p) for p in paths) or "."
+        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found")
+    return notes
 
 
 def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:
