@@ -81,15 +81,10 @@ class AnkiExporter(Exporter):
 
     @staticmethod
     def _saved_ids(path: Path, node: Any) -> list[str | None]:
-        """nbformat invents random ids for older notebooks: take the ids the file has."""
-        if path.is_file():
-            try:
-                saved = notebook.read_notebook(path).saved_ids
-            except AnkiToolsError:
-                saved = []
-            if len(saved) == len(node.cells):
-                return saved
-        return [cell.get("id") for cell in node.cells]
+        """nbformat invents random ids for older notebooks: take the ids the file has
+        (a node from elsewhere, or one with cells added or removed, keeps its own)."""
+        saved = notebook.ids_in_file(path, len(node.cells)) if path.is_file() else None
+        return saved if saved is not None else [cell.get("id") for cell in node.cells]
 
     def _log_problems(self, result: BuildResult) -> None:
         for problem in result.problems:

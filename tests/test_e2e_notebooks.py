@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -460,15 +461,21 @@ def test_export_this_notebook_from_a_jupyter_session(
         anki_tools.this_notebook()
 
 
-def test_nbconvert_to_anki_writes_a_deck(anki: AnkiProfile, tmp_path: Path):
-    path = write_notebook(tmp_path, "lesson.ipynb", lesson())
+def nbconvert(path: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`jupyter nbconvert --to anki` as a user runs it (warnings off: they are not ours)."""
     jupyter = Path(sys.executable).with_name("jupyter")
-    completed = subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "anki", str(path)],
+    return subprocess.run(
+        [str(jupyter), "nbconvert", "--to", "anki", *options, str(path)],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )
+
+
+def test_nbconvert_to_anki_writes_a_deck(anki: AnkiProfile, tmp_path: Path):
+    path = write_notebook(tmp_path, "lesson.ipynb", lesson())
+    completed = nbconvert(path)
     assert completed.returncode == 0, completed.stderr
     assert anki.import_deck(tmp_path / "lesson.apkg") == (5, 0, 0)
     assert {card.deck for card in anki.cards()} == {"Lessons", "Lessons::Plots"}
@@ -480,15 +487,7 @@ def test_nbconvert_reports_content_errors_without_a_traceback(tmp_path: Path):
     notebook = new_notebook(metadata=KERNEL)
     notebook.cells = [new_markdown_cell("Fine?\n-\nYes"), new_markdown_cell("{{c1::open")]
     path = write_notebook(tmp_path, "broken.ipynb", notebook)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    completed = subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "anki", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        env=env,
-    )
+    completed = nbconvert(path)
     assert completed.returncode == 1
     assert "broken.ipynb:cell 2: unbalanced cloze '{{c1::': no '}}'" in completed.stderr
     assert "Traceback" not in completed.stderr
@@ -498,13 +497,7 @@ def test_nbconvert_reports_content_errors_without_a_traceback(tmp_path: Path):
 def test_anchor_copy_builds_with_nbconvert_too(anki: AnkiProfile, tmp_path: Path):
     path = tmp_path / "template.ipynb"
     shutil.copyfile(ANCHOR_NOTEBOOK, path)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    completed = subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "anki", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = nbconvert(path)
     assert completed.returncode == 0, completed.stderr
     assert anki.import_deck(tmp_path / "template.apkg") == (4, 0, 0)
     assert len(anki.media_files()) == 2
@@ -524,14 +517,31 @@ def test_nbconvert_keep_going_writes_good_cards_and_logs_the_errors(
     notebook = new_notebook(metadata=KERNEL)
     notebook.cells = [new_markdown_cell("Fine?\n-\nYes"), new_markdown_cell("{{c1::open")]
     path = write_notebook(tmp_path, "half.ipynb", notebook)
-    jupyter = Path(sys.executable).with_name("jupyter")
-    completed = subprocess.run(
-        [str(jupyter), "nbconvert", "--to", "anki", "--AnkiExporter.keep_going=True", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    completed = nbconvert(path, "--AnkiExporter.keep_going=True")
     assert completed.returncode == 0, completed.stderr
     assert "ERROR | " in completed.stderr
     assert "half.ipynb:cell 2: unbalanced cloze '{{c1::': no '}}'" in completed.stderr
     assert anki.import_deck(tmp_path / "half.apkg") == (1, 0, 0)
+
+
+def test_nbconvert_keeps_the_guids_of_cells_with_a_repeated_id(tmp_path: Path):
+    """nbconvert hands over a node whose repeated ids nbformat replaced with random ones:
+    the exporter takes the file's, so those cards are known by their fronts every time."""
+    cell = {"cell_type": "markdown", "id": "copied", "metadata": {}}
+    old = {
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": KERNEL,
+        "cells": [{**cell, "source": "One?\n-\nYes."}, {**cell, "source": "Two?\n-\nNo."}],
+    }
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    guids = []
+    for folder in ("one", "two"):
+        completed = nbconvert(path, "--output-dir", str(tmp_path / folder))
+        assert completed.returncode == 0, completed.stderr
+        with zipfile.ZipFile(tmp_path / folder / "old.apkg") as package:
+            package.extract("collection.anki2", tmp_path / folder)
+        with sqlite3.connect(tmp_path / folder / "collection.anki2") as db:
+            guids.append(db.execute("select guid from notes").fetchall())
+    assert sorted(guids[0]) == sorted(guids[1]) and len(guids[0]) == 2
