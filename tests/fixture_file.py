@@ -42,3 +42,12 @@ def read_cases(path: Path) -> list[Case]:
 def write_cases(path: Path, cases: list[Case]) -> None:
     blocks = [f"{c.title}\n.\n{c.input}\n.\n{c.expected}\n.\n" for c in cases]
     path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+def check_case(case: Case, actual: str, path: Path, cases: list[Case], update: bool) -> None:
+    """Compare with the expected part, or (with --update-goldens) rewrite the file."""
+    if update:
+        case.expected = actual
+        write_cases(path, cases)
+        return
+    assert actual == case.expected, f"{path.name}:{case.line}: {case.title}"

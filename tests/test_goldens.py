@@ -11,7 +11,7 @@ from anki_tools.media import MediaCollector
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render import Renderer
 
-from fixture_file import Case, read_cases, write_cases
+from fixture_file import Case, check_case, read_cases
 
 GOLDENS = Path(__file__).parent / "goldens" / "render.txt"
 CASES = read_cases(GOLDENS)
@@ -27,9 +27,4 @@ def render(text: str, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.title for c in CASES])
 def test_render_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
-    actual = render(case.input, tmp_path)
-    if update_goldens:
-        case.expected = actual
-        write_cases(GOLDENS, CASES)
-        return
-    assert actual == case.expected, f"{GOLDENS.name}:{case.line}: {case.title}"
+    check_case(case, render(case.input, tmp_path), GOLDENS, CASES, update_goldens)

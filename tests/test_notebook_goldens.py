@@ -13,7 +13,7 @@ from anki_tools.errors import Problems
 from anki_tools.parsers import notebook
 from anki_tools.render import Renderer
 
-from fixture_file import Case, read_cases, write_cases
+from fixture_file import Case, check_case, read_cases
 
 GOLDENS = Path(__file__).parent / "goldens" / "notebook.txt"
 CASES = read_cases(GOLDENS)
@@ -56,9 +56,4 @@ def render(text: str, tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.title for c in CASES])
 def test_notebook_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
-    actual = render(case.input, tmp_path)
-    if update_goldens:
-        case.expected = actual
-        write_cases(GOLDENS, CASES)
-        return
-    assert actual == case.expected, f"{GOLDENS.name}:{case.line}: {case.title}"
+    check_case(case, render(case.input, tmp_path), GOLDENS, CASES, update_goldens)
