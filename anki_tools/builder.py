@@ -1,46 +1,64 @@
-"""RenderedNotes → one `.apkg`. The only module that imports genanki.
+"""StampedNotes → one `.apkg`. The only module that imports genanki.
 
 Vocabulary: a `genanki.Model` is a note type, a `genanki.Note` one note, and a
 card is one review item per card template.
+
+genanki stamps every note, card and note type with one build time and numbers them from
+it; we let it write the collection, then give each note the id and modified time the
+lock holds and zip it ourselves with fixed entry dates, so the same sources and lock
+give the same bytes.
 """
 
 from __future__ import annotations
 
-import os
+import itertools
+import json
+import sqlite3
 import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
 import genanki
 
 from .errors import OutputError
+from .files import write_atomically
 from .identity import deck_id
-from .notes import Kind, Media, RenderedNote, Source
+from .notes import Kind, Media, Source, StampedNote
 from .templates import NoteType
+
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+ZIP_UNIX = 3  # "made on Unix", wherever it is made, so the bytes match
 
 
 def write_package(
-    notes: Iterable[RenderedNote],
+    notes: Iterable[StampedNote],
     note_types: dict[Kind, NoteType],
+    note_type_modified: dict[Kind, int],
     output: Path,
-    timestamp: float,
     descriptions: dict[str, str] | None = None,
 ) -> None:
     """Write every note into its deck in one package, atomically (temp file + rename)."""
+    notes = list(notes)
     models = {kind: _model(note_type) for kind, note_type in note_types.items()}
     decks: dict[str, genanki.Deck] = {}
     media: dict[str, Media] = {}
-    for rendered in notes:
-        name = rendered.note.deck
+    for stamped in notes:
+        name = stamped.rendered.note.deck
         if name not in decks:
             description = (descriptions or {}).get(name, "")
             decks[name] = genanki.Deck(deck_id(name), name, description)
-        decks[name].add_note(_note(rendered, models[rendered.note.kind]))
-        media.update((item.name, item) for item in rendered.media)
-    with tempfile.TemporaryDirectory(prefix="anki-tools-media-") as media_dir:
-        paths = _media_files(media.values(), Path(media_dir))
-        package = genanki.Package([decks[name] for name in sorted(decks)], media_files=paths)
-        _write_atomically(package, output, timestamp)
+        decks[name].add_note(_note(stamped, models[stamped.rendered.note.kind]))
+        media.update((item.name, item) for item in stamped.rendered.media)
+    package = genanki.Package([decks[name] for name in sorted(decks)])
+    model_times = {note_types[kind].id: time for kind, time in note_type_modified.items()}
+    try:
+        with tempfile.TemporaryDirectory(prefix="anki-tools-") as folder:
+            collection = Path(folder) / "collection.anki2"
+            _write_collection(package, notes, model_times, collection)
+            write_atomically(output, lambda target: _zip(collection, media.values(), target))
+    except OSError as error:
+        raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error
 
 
 def _model(note_type: NoteType) -> genanki.Model:
@@ -56,41 +74,51 @@ def _model(note_type: NoteType) -> genanki.Model:
     )
 
 
-def _note(rendered: RenderedNote, model: genanki.Model) -> genanki.Note:
-    fields = [rendered.fields.get(field["name"], "") for field in model.fields]
-    tags = sorted(set(rendered.note.tags))
-    return genanki.Note(model=model, fields=fields, guid=rendered.guid, tags=tags)
+def _note(stamped: StampedNote, model: genanki.Model) -> genanki.Note:
+    fields = [stamped.rendered.fields.get(field["name"], "") for field in model.fields]
+    tags = sorted(set(stamped.rendered.note.tags))
+    return genanki.Note(model=model, fields=fields, guid=stamped.guid, tags=tags)
 
 
-def _media_files(media: Iterable[Media], folder: Path) -> list[str]:
-    paths = []
-    for item in sorted(media, key=lambda m: m.name):
-        path = folder / item.name
-        path.write_bytes(item.data)
-        paths.append(str(path))
-    return paths
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _write_atomically(package: genanki.Package, output: Path, timestamp: float) -> None:
-    """Write beside the output and rename: a failed build never leaves a truncated deck."""
-    temporary: Path | None = None
+def _write_collection(
+    package: genanki.Package,
+    notes: list[StampedNote],
+    model_times: dict[int, int],
+    path: Path,
+) -> None:
+    """genanki's collection, then the lock's note ids and modified times over its own."""
+    connection = sqlite3.connect(path)
     try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
-        os.close(handle)
-        temporary = Path(name)
-        package.write_to_file(str(temporary), timestamp=timestamp)
-        # mkstemp makes the file private (0600); a deck is meant to be shared.
-        temporary.chmod(0o666 & ~_umask())
-        os.replace(temporary, output)
-    except OSError as error:
-        raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error
+        cursor = connection.cursor()
+        # Temporary ids far below real ones (milliseconds since 1970), so none collide.
+        package.write_to_db(cursor, 0, itertools.count(1))
+        ids = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
+        for stamped in notes:
+            old_id, new = ids[stamped.guid], (stamped.note_id, stamped.modified)
+            cursor.execute(
+                "UPDATE cards SET id = ? + ord, nid = ?, mod = ? WHERE nid = ?",
+                (*new, stamped.modified, old_id),
+            )
+            cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (*new, old_id))
+        (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
+        models = json.loads(models_json)
+        for model in models.values():
+            model["mod"] = model_times.get(int(model["id"]), model["mod"])
+        cursor.execute("UPDATE col SET models = ?", (json.dumps(models),))
+        connection.commit()
     finally:
-        if temporary is not None:
-            temporary.unlink(missing_ok=True)
+        connection.close()
+
+
+def _zip(collection: Path, media: Iterable[Media], target: Path) -> None:
+    """The package: collection, media index, media files; fixed dates and modes."""
+    files = sorted(media, key=lambda item: item.name)
+    index = {str(number): item.name for number, item in enumerate(files)}
+    entries = [("collection.anki2", collection.read_bytes()), ("media", json.dumps(index).encode())]
+    entries += [(str(number), item.data) for number, item in enumerate(files)]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.create_system = ZIP_UNIX
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, data)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from . import __version__, parsers, pipeline
+from . import __version__, config, parsers, pipeline
 from .errors import AnkiToolsError
-from .pipeline import Progress
+from .pipeline import BuildOptions, Progress
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names
 
@@ -30,9 +31,8 @@ def templates_option(command: Command) -> Command:
     """--templates and --theme, which build and preview share."""
     command = click.option(
         "--theme",
-        default=DEFAULT_THEME,
-        show_default=True,
-        help=f"The look of the cards: {', '.join(theme_names())} (or one in --templates).",
+        help=f"The look of the cards: {', '.join(theme_names())} (or one in --templates); "
+        f"default: a deck config's theme, else {DEFAULT_THEME}.",
     )(command)
     return click.option(
         "--templates",
@@ -48,40 +48,62 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=SourcePaths)
+@click.argument("paths", nargs=-1, type=SourcePaths)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="The .apkg to write."
 )
 @click.option("--deck", help="Deck for cards that name none (front matter still wins).")
 @click.option("--keep-going", is_flag=True, help="Write the good cards even if some have errors.")
+@click.option(
+    "--dry-run", is_flag=True, help="Show what would change since the lock; write nothing."
+)
 @templates_option
 def build(
     paths: tuple[Path, ...],
     output: Path | None,
     deck: str | None,
     keep_going: bool,
+    dry_run: bool,
     templates: Path | None,
-    theme: str,
+    theme: str | None,
 ) -> None:
-    """Build PATHS (files or folders, recursively) into one .apkg."""
+    """Build PATHS (files or folders, recursively) into one .apkg and its .lock.
+
+    With no PATHS (or with deck configs as PATHS), build every deck config in
+    decks/ (decks/NAME.yaml), each into its own .apkg.
+    """
+    _check_theme(theme or DEFAULT_THEME, templates)
+    options = BuildOptions(
+        keep_going, None, templates, theme or DEFAULT_THEME, dry_run, theme_given=bool(theme)
+    )
+    configs = _deck_configs(paths)
+    if configs is not None:
+        if output or deck:
+            raise click.UsageError(
+                "-o and --deck are for building notes; a deck config sets 'output' and 'name'"
+            )
+        sys.exit(_build_configs(configs, options, check_only=False))
     _check_paths(paths)
-    _check_theme(theme, templates)
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
-    with _progress(paths) as progress:
-        result = _run(paths, output, deck, keep_going, templates, progress, theme)
-    _report(result)
+    with _progress(len(pipeline.find_sources(paths))) as progress:
+        result = _run(lambda: pipeline.build_paths(paths, output, deck, options, progress))
+    sys.exit(_report(result))
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=SourcePaths)
+@click.argument("paths", nargs=-1, type=SourcePaths)
 @click.option("--deck", help="Deck for cards that name none.")
 def check(paths: tuple[Path, ...], deck: str | None) -> None:
-    """Parse and lint PATHS; write nothing."""
+    """Parse and lint PATHS (or every deck config in decks/); write nothing."""
+    configs = _deck_configs(paths)
+    if configs is not None:
+        if deck:
+            raise click.UsageError("--deck is for checking notes; a deck config sets 'name'")
+        sys.exit(_build_configs(configs, BuildOptions(), check_only=True))
     _check_paths(paths)
-    result = _run(paths, None, deck, False, None, None)
-    _report(result)
+    sys.exit(_report(_run(lambda: pipeline.build(paths, None, deck))))
 
 
 @main.command()
@@ -96,33 +118,59 @@ def check(paths: tuple[Path, ...], deck: str | None) -> None:
 @click.option("--deck", help="Deck for cards that name none.")
 @templates_option
 def preview(
-    paths: tuple[Path, ...], output: Path, deck: str | None, templates: Path | None, theme: str
+    paths: tuple[Path, ...],
+    output: Path,
+    deck: str | None,
+    templates: Path | None,
+    theme: str | None,
 ) -> None:
     """Write a page showing every card of PATHS, front and back, as Anki shows them."""
     _check_paths(paths)
+    theme = theme or DEFAULT_THEME
     _check_theme(theme, templates)
-    try:
-        result = pipeline.preview(paths, output, deck, templates, theme)
-    except AnkiToolsError as error:
-        raise click.ClickException(str(error)) from error
-    _report(result)
+    sys.exit(_report(_run(lambda: pipeline.preview(paths, output, deck, templates, theme))))
 
 
-def _run(
-    paths: tuple[Path, ...],
-    output: Path | None,
-    deck: str | None,
-    keep_going: bool,
-    templates: Path | None,
-    progress: Progress | None,
-    theme: str = DEFAULT_THEME,
-) -> BuildResult:
+def _run(step: Callable[[], BuildResult]) -> BuildResult:
     try:
-        return pipeline.build(
-            paths, output, deck, keep_going, templates=templates, progress=progress, theme=theme
-        )
+        return step()
     except AnkiToolsError as error:
         raise click.ClickException(str(error)) from error
+
+
+def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
+    """The deck configs to build: every one in decks/ when no PATHS are given."""
+    if not paths:
+        found = config.find_deck_configs(Path.cwd())
+        if not found:
+            raise click.UsageError(
+                "no PATHS given and no deck configs in decks/: give notes to build, "
+                "or describe decks in decks/NAME.yaml (see docs/sharing.md)"
+            )
+        return found
+    configs = [path for path in paths if config.is_deck_config(path)]
+    if configs and len(configs) != len(paths):
+        raise click.BadParameter("give deck configs or notes, not both", param_hint="PATHS")
+    return configs or None
+
+
+def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool) -> int:
+    """Build (or check) each deck config; the exit status is the worst of them."""
+    status = 0
+    for path in configs:
+        try:
+            spec = config.load_deck_config(path)
+        except AnkiToolsError as error:
+            click.echo(str(error), err=True)
+            status = max(status, 1)
+            continue
+        files = len(config.source_files(spec, lambda message: None))
+        with _progress(files) as progress:
+            result = _run(partial(pipeline.build_deck, spec, options, progress, check_only))
+        if check_only:
+            click.echo(f"{spec.config.as_posix()}: ", nl=False)
+        status = max(status, _report(result))
+    return status
 
 
 def _check_paths(paths: tuple[Path, ...]) -> None:
@@ -146,8 +194,7 @@ def _default_name(paths: tuple[Path, ...]) -> str:
 
 
 @contextmanager
-def _progress(paths: tuple[Path, ...]) -> Iterator[Progress | None]:
-    count = len(pipeline.find_sources(paths))
+def _progress(count: int) -> Iterator[Progress | None]:
     if not sys.stderr.isatty() or count < PROGRESS_MIN_FILES:
         yield None
         return
@@ -155,8 +202,11 @@ def _progress(paths: tuple[Path, ...]) -> Iterator[Progress | None]:
         yield bar.update
 
 
-def _report(result: BuildResult) -> None:
+def _report(result: BuildResult) -> int:
+    """Problems on stderr; the summary and the changes on stdout; the exit status."""
     for problem in result.problems:
         click.echo(str(problem), err=True)
     click.echo(result.summary())
-    sys.exit(1 if result.errors else 0)
+    for line in result.change_lines():
+        click.echo(line)
+    return 1 if result.errors else 0

@@ -65,7 +65,10 @@ class AnkiExporter(Exporter):
             notes = []
         with tempfile.TemporaryDirectory() as folder:
             output = Path(folder) / f"{path.stem}.apkg"
-            result = pipeline.build_notes(notes, output, problems, self.keep_going)
+            # The lock goes beside the notebook, where nbconvert writes the deck by default.
+            options = pipeline.BuildOptions(keep_going=self.keep_going)
+            lock = path.with_suffix(".lock")
+            result = pipeline.build_notes(notes, output, problems, options, lock_path=lock)
             self._log_problems(result)  # with keep_going, errors of the cards left out
             if not result.written:
                 self._fail(result.errors)

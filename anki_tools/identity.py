@@ -1,7 +1,9 @@
-"""Note identity: guids that survive edits of the back, and fixed ids for decks.
+"""Note identity: guids that survive edits, and fixed ids for decks.
 
-genanki's default guid hashes every field, so any edit makes a new note in Anki;
-ours comes from an explicit id, a notebook cell's id, or the normalized front text.
+genanki's default guid hashes every field, so any edit makes a new note in Anki.
+A new note's guid comes from an explicit id, a notebook cell's id, or the normalized
+front text; after that the lock file carries it, and `match` finds a note's entry there
+even when the note was reworded, moved or its notebook renamed.
 """
 
 from __future__ import annotations
@@ -10,7 +12,11 @@ import base64
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
 
+from .lock import LockedNote
 from .notes import Note
 
 WHITESPACE_RE = re.compile(r"\s+")
@@ -55,3 +61,134 @@ def deck_id(name: str) -> int:
 def _hash(kind: str, value: str) -> str:
     digest = hashlib.sha256(f"{NAMESPACE}:{kind}:{value}".encode()).digest()
     return base64.urlsafe_b64encode(digest[:9]).decode()
+
+
+def front_key(note: Note) -> str:
+    """The normalized front text as a short hash: what "the same front" means."""
+    return _digest(normalize(note.front))
+
+
+def fresh_guid(natural: str, taken: set[str]) -> str:
+    """A new note whose natural guid an earlier note already holds gets one of its own."""
+    candidate, number = natural, 0
+    while candidate in taken:
+        number += 1
+        candidate = _hash("again", f"{natural}:{number}")
+    return candidate
+
+
+@dataclass(frozen=True)
+class NoteKeys:
+    """What a note of this build can be recognised by in the lock."""
+
+    file: str  # as the lock writes it: relative to the lock's folder
+    explicit_id: str | None
+    cell_id: str | None
+    front: str
+    content: str
+
+
+Key = Callable[[NoteKeys], Hashable | None]
+EntryKey = Callable[[LockedNote], Hashable | None]
+
+
+def match(notes: Sequence[NoteKeys], entries: Sequence[LockedNote]) -> list[LockedNote | None]:
+    """Each note's entry in the lock (or None for a new note), strongest evidence first:
+
+    1. the same explicit id;
+    2. the same cell id in the same notebook;
+    3. the same content (fields, tags, deck, note type): a card moved to another file;
+    4. the same front text: the back was edited, or the card moved and changed;
+    5. the same cell id in a notebook that is gone from the build: a renamed notebook;
+    6. the same place: the only new card between the same two neighbours in the same
+       file as the only vanished one there: a reworded front.
+
+    An entry goes to one note at most; among several candidates the same file wins,
+    then the earlier entry.
+    """
+    built_files = {note.file for note in notes}
+    passes: list[tuple[Key, EntryKey]] = [
+        (lambda n: n.explicit_id, lambda e: e.explicit_id),
+        (_cell_in_file, lambda e: (e.file, e.cell_id) if e.cell_id else None),
+        (lambda n: n.content, lambda e: e.content),
+        (lambda n: n.front, lambda e: e.front),
+        (lambda n: n.cell_id, lambda e: e.cell_id if e.file not in built_files else None),
+    ]
+    found: list[LockedNote | None] = [None] * len(notes)
+    claimed: set[str] = set()
+    for note_key, entry_key in passes:
+        _match_by_key(notes, entries, found, claimed, note_key, entry_key)
+    _match_by_place(notes, entries, found, claimed)
+    return found
+
+
+def _cell_in_file(note: NoteKeys) -> Hashable | None:
+    return (note.file, note.cell_id) if note.cell_id else None
+
+
+def _match_by_key(
+    notes: Sequence[NoteKeys],
+    entries: Sequence[LockedNote],
+    found: list[LockedNote | None],
+    claimed: set[str],
+    note_key: Key,
+    entry_key: EntryKey,
+) -> None:
+    index: dict[Hashable, list[LockedNote]] = defaultdict(list)
+    for entry in entries:
+        key = entry_key(entry)
+        if key is not None and entry.guid not in claimed:
+            index[key].append(entry)
+    for position, note in enumerate(notes):
+        key = note_key(note) if found[position] is None else None
+        candidates = [e for e in index.get(key, ()) if e.guid not in claimed] if key else []
+        if candidates:
+            best = next((e for e in candidates if e.file == note.file), candidates[0])
+            found[position] = best
+            claimed.add(best.guid)
+
+
+def _match_by_place(
+    notes: Sequence[NoteKeys],
+    entries: Sequence[LockedNote],
+    found: list[LockedNote | None],
+    claimed: set[str],
+) -> None:
+    """Pair a new note with a vanished entry when each is alone in the same gap of a file."""
+    positions_by_file: dict[str, list[int]] = defaultdict(list)
+    for position, note in enumerate(notes):
+        positions_by_file[note.file].append(position)
+    entries_by_file: dict[str, list[LockedNote]] = defaultdict(list)
+    for entry in entries:
+        entries_by_file[entry.file].append(entry)
+    for file, positions in positions_by_file.items():
+        anchors = [hit.guid if (hit := found[p]) else None for p in positions]
+        new_in_gap = _gaps(anchors)
+        old = entries_by_file.get(file, [])
+        vanished_in_gap = _gaps([e.guid if e.guid in claimed else None for e in old])
+        for gap, new in new_in_gap.items():
+            vanished = vanished_in_gap.get(gap, [])
+            if len(new) == 1 and len(vanished) == 1:
+                found[positions[new[0]]] = old[vanished[0]]
+                claimed.add(old[vanished[0]].guid)
+
+
+def _gaps(anchors: list[str | None]) -> dict[tuple[str | None, str | None], list[int]]:
+    """The places without an anchor, grouped by the anchors before and after them."""
+    before: list[str | None] = []
+    last: str | None = None
+    for anchor in anchors:
+        before.append(last)
+        last = anchor if anchor is not None else last
+    gaps: dict[tuple[str | None, str | None], list[int]] = defaultdict(list)
+    following: str | None = None
+    for place in range(len(anchors) - 1, -1, -1):
+        if anchors[place] is None:
+            gaps[(before[place], following)].append(place)
+        else:
+            following = anchors[place]
+    return gaps
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

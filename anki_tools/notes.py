@@ -80,3 +80,28 @@ class RenderedNote:
     guid: str
     fields: dict[str, str]
     media: tuple[Media, ...]
+
+
+@dataclass(frozen=True)
+class StampedNote:
+    """A rendered note with what the lock gave it: the guid, note id and modified time."""
+
+    rendered: RenderedNote
+    guid: str
+    note_id: int
+    modified: int
+
+
+@dataclass(frozen=True)
+class DeckSpec:
+    """One deck to build, as a config describes it."""
+
+    config: Path
+    project: Path  # the folder that holds `decks/`: config paths are relative to it
+    name: str  # the deck for every card that names none
+    description: str  # Markdown
+    sources: tuple[str, ...]  # globs
+    output: Path
+    tags: tuple[str, ...] = ()
+    theme: str | None = None
+    url: str | None = None

@@ -5,15 +5,15 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import body, builder, identity, parsers
+from . import body, builder, changes, config, identity, lock, parsers, render, similar
 from . import preview as preview_page
-from .errors import AnkiToolsError, Problems
-from .notes import Kind, Note, RenderedNote, Source
-from .render import Renderer
+from .errors import AnkiToolsError, Problems, locate
+from .notes import DeckSpec, Kind, Note, RenderedNote, Source
 from .result import BuildResult
-from .templates import DEFAULT_THEME, load_note_types
+from .templates import DEFAULT_THEME, load_note_types, theme_names
 
 CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")
 Progress = Callable[[int], None]
@@ -25,18 +25,12 @@ def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file() and parsers.is_source(p))
-            pairs = [(f, path) for f in files if not _skipped(f.relative_to(path))]
+            pairs = [(f, path) for f in files if not parsers.is_skipped(f.relative_to(path))]
         else:
             pairs = [(path, path.parent)]
         for file, root in pairs:
             found.setdefault(file.resolve(), (file, root))  # overlapping paths: read once
     return list(found.values())
-
-
-def _skipped(relative: Path) -> bool:
-    """Hidden files and folders, and a folder's README.md, which describes notes, not cards."""
-    hidden = any(part.startswith(".") for part in relative.parts)
-    return hidden or relative.name.lower() == "readme.md"
 
 
 def parse_sources(
@@ -66,9 +60,21 @@ def parse_sources(
     return notes
 
 
+@dataclass(frozen=True)
+class BuildOptions:
+    """How to build, the same for every deck of a run."""
+
+    keep_going: bool = False
+    timestamp: float | None = None  # "now", for notes that are new or changed
+    templates: Path | None = None
+    theme: str = DEFAULT_THEME
+    dry_run: bool = False
+    theme_given: bool = False  # --theme on the command line wins over a config's theme
+
+
 def render_notes(notes: list[Note], problems: Problems) -> list[RenderedNote]:
     """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
-    renderer = Renderer()
+    renderer = render.Renderer()
     rendered: dict[str, RenderedNote] = {}
     for note in notes:
         mark = problems.mark()
@@ -100,29 +106,83 @@ def build(
     templates: Path | None = None,
     progress: Progress | None = None,
     theme: str = DEFAULT_THEME,
+    dry_run: bool = False,
 ) -> BuildResult:
-    """Build sources into one `.apkg`; with `output=None` only check them."""
+    """Build sources into one `.apkg` (and its lock); with `output=None` only check them."""
+    options = BuildOptions(keep_going, timestamp, templates, theme, dry_run)
+    return build_paths(paths, output, deck, options, progress)
+
+
+def build_paths(
+    paths: Iterable[Path],
+    output: Path | None,
+    deck: str | None,
+    options: BuildOptions,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """`build` with its options in one piece, as the command line has them."""
     problems = Problems()
     notes = _parse_all(list(paths), deck, problems, progress, "build")
-    return build_notes(notes, output, problems, keep_going, timestamp, templates, theme)
+    return build_notes(notes, output, problems, options)
+
+
+def build_deck(
+    spec: DeckSpec,
+    options: BuildOptions,
+    progress: Progress | None = None,
+    check_only: bool = False,
+) -> BuildResult:
+    """Build one deck config: its globs' files into its deck, with its tags and theme."""
+    problems = Problems()
+    config_source = Source(spec.config, 1)
+    files = config.source_files(spec, lambda message: problems.warning(config_source, message))
+    notes = parse_sources([(file, spec.project) for file in files], spec.name, problems, progress)
+    if not notes and not problems.errors:
+        problems.error(config_source, "nothing to build: the sources hold no cards")
+    if spec.tags:
+        notes = [replace(note, tags=note.tags + spec.tags) for note in notes]
+    theme = options.theme if options.theme_given or not spec.theme else spec.theme
+    if theme not in theme_names(options.templates):
+        known = ", ".join(theme_names(options.templates))
+        problems.error(locate(config_source, "theme"), f"no theme '{theme}' (known: {known})")
+        notes = []
+    deck_options = replace(options, theme=theme)
+    descriptions = {spec.name: render.deck_description(spec)}
+    output = None if check_only else spec.output
+    return build_notes(notes, output, problems, deck_options, descriptions)
 
 
 def build_notes(
     notes: list[Note],
     output: Path | None,
     problems: Problems,
-    keep_going: bool = False,
-    timestamp: float | None = None,
-    templates: Path | None = None,
-    theme: str = DEFAULT_THEME,
+    options: BuildOptions | None = None,
+    descriptions: dict[str, str] | None = None,
+    lock_path: Path | None = None,
 ) -> BuildResult:
-    """Render parsed notes and write them (unless there are errors and not `keep_going`)."""
+    """Render parsed notes, stamp them from the lock beside `output` and write both
+    (unless there are errors and not `keep_going`, or it is a dry run)."""
+    options = options or BuildOptions()
     good = render_notes(notes, problems)
+    if output is None:  # a check: no lock, so every card is new
+        similar.warn_double_contributions([r.note for r in good], [True] * len(good), problems)
+        return _result(None, good, problems)
+    note_types = load_note_types(options.templates, options.theme)
+    lock_path = lock_path or lock.path_for(output)
+    try:
+        old = lock.read_lock(lock_path)
+    except lock.LockError as error:
+        problems.add(error, Source(lock_path))
+        return _result(output, good, problems)
+    now = int(options.timestamp if options.timestamp is not None else time.time())
+    plan = changes.plan(good, note_types, old, lock_path, now, problems)
+    new = [stamped.guid in plan.new_guids for stamped in plan.notes]
+    similar.warn_double_contributions([r.note for r in good], new, problems)
     result = _result(output, good, problems)
-    can_write = output is not None and good and (keep_going or not problems.errors)
-    if can_write and output is not None:
-        note_types = load_note_types(templates, theme)
-        builder.write_package(good, note_types, output, timestamp or time.time())
+    result.changes, result.dry_run = plan.report, options.dry_run
+    if not options.dry_run and good and (options.keep_going or not problems.errors):
+        builder.write_package(plan.notes, note_types, plan.note_type_modified, output, descriptions)
+        lock.write_lock(plan.lock, lock_path, output)
         result.written = True
     result.problems = problems.items
     return result

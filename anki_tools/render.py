@@ -7,13 +7,13 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from markdown import Markdown
+from markdown import Markdown, markdown
 
 from . import highlight, identity
 from .errors import Problems, locate
 from .markup import CardExtension
 from .media import ATTACHMENT, MediaCollector
-from .notes import Kind, Note, RenderedNote
+from .notes import DeckSpec, Kind, Note, RenderedNote
 from .sanitize import sanitize
 
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
@@ -199,3 +199,20 @@ def _escape_block_start(match: re.Match[str]) -> str:
 def plain_title(title: str) -> str:
     """A heading without cloze or type-in markers, for fields Anki shows as they are."""
     return TYPE_IN_MARKER_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
+
+
+def deck_description(spec: DeckSpec) -> str:
+    """The deck's description in Anki: the config's Markdown, then where the deck comes from."""
+    text = (
+        sanitize(markdown(spec.description, extensions=["sane_lists"])) if spec.description else ""
+    )
+    place = html.escape(spec.project.name)
+    if spec.url and SAFE_URL_RE.match(spec.url):
+        place = f'<a href="{html.escape(spec.url)}">{html.escape(spec.url)}</a>'
+    sources = ", ".join(f"<code>{html.escape(glob)}</code>" for glob in spec.sources)
+    config = html.escape(spec.config.resolve().relative_to(spec.project).as_posix())
+    origin = (
+        f'<p class="at-origin">Built with anki-tools from {place}: {sources} '
+        f"(deck config <code>{config}</code>).</p>"
+    )
+    return text + "\n" + origin if text else origin

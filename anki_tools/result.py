@@ -5,8 +5,12 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import Problem, Severity
+
+if TYPE_CHECKING:
+    from .changes import ChangeReport
 
 
 @dataclass
@@ -20,6 +24,8 @@ class BuildResult:
     decks: tuple[str, ...] = ()
     written: bool = False
     problems: list[Problem] = field(default_factory=list)
+    changes: ChangeReport | None = None  # against the lock; None for a check
+    dry_run: bool = False
 
     @property
     def errors(self) -> list[Problem]:
@@ -42,10 +48,18 @@ class BuildResult:
         """`decks/x.apkg: 3 notes, 4 cards, 1 media` (without a path for a check)."""
         if self.output is None:
             return self.counts()
+        if self.dry_run:
+            return f"{self.output} (dry run, nothing written): {self.counts()}"
         return f"{self.output if self.written else 'nothing written'}: {self.counts()}"
 
+    def change_lines(self) -> list[str]:
+        """What changed since the lock: every note for a dry run, else the removed ones."""
+        if self.changes is None or not (self.written or self.dry_run):
+            return []
+        return self.changes.lines(every_note=self.dry_run)
+
     def __str__(self) -> str:
-        return "\n".join([*(str(p) for p in self.problems), self.summary()])
+        return "\n".join([*(str(p) for p in self.problems), self.summary(), *self.change_lines()])
 
     def _repr_html_(self) -> str:
         """How Jupyter shows the result of `export_notebook()` in a cell's output."""
@@ -61,9 +75,10 @@ class BuildResult:
             for p in self.problems
         )
         problems = f"<ul>{rows}</ul>" if rows else ""
+        changes = "".join(f"<br>{html.escape(line)}" for line in self.change_lines())
         return (
             f"<div><p>{headline}: {html.escape(self.counts())}<br>"
-            f"Decks: {decks}</p>{problems}</div>"
+            f"Decks: {decks}{changes}</p>{problems}</div>"
         )
 
 

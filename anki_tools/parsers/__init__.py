@@ -35,3 +35,9 @@ def is_source(path: Path) -> bool:
 def no_cards_hint(path: Path) -> str:
     """Where cards come from in this kind of file, for a 'no cards found' warning."""
     return NO_CARDS_HINTS.get(path.suffix.lower(), markdown.NO_CARDS_HINT)
+
+
+def is_skipped(relative: Path) -> bool:
+    """Hidden files and folders, and a folder's README.md, which describes notes, not cards."""
+    hidden = any(part.startswith(".") for part in relative.parts)
+    return hidden or relative.name.lower() == "readme.md"

@@ -1,0 +1,228 @@
+"""A build against the lock: each note's guid, note id and modified time, and what changed.
+
+Anki's import updates a note it already has only when the note's modified time is newer,
+so an unchanged note keeps its time (and the deck its bytes) and a changed one gets a
+time later than anything the lock has seen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from . import identity
+from .errors import Problems
+from .lock import Lock, LockedNote, LockedNoteType
+from .notes import Kind, RenderedNote, Source, StampedNote
+from .result import plural
+from .templates import NoteType
+
+# A note's cards get the ids note_id + 0, 1, 2, …; new notes are this far apart.
+NOTE_ID_SPACING = 1000
+
+
+class Change(Enum):
+    ADDED = "added"
+    CHANGED = "changed"
+    REWORDED = "reworded"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class NoteChange:
+    change: Change
+    source: Source
+    title: str
+    moved_from: str | None = None  # the lock's `path:line`, when the card changed file
+
+
+@dataclass
+class ChangeReport:
+    """What a build changes for someone who imported the previous one."""
+
+    lock_path: Path
+    first_build: bool  # no lock yet: everything is new
+    notes: list[NoteChange] = field(default_factory=list)
+    removed: list[LockedNote] = field(default_factory=list)
+
+    def count(self, change: Change) -> int:
+        return sum(1 for note in self.notes if note.change is change)
+
+    def counts(self) -> str:
+        """`2 added, 1 changed, 0 reworded, 1 removed, 40 unchanged`."""
+        parts = [f"{self.count(change)} {change.value}" for change in Change]
+        parts.insert(3, f"{len(self.removed)} removed")
+        return ", ".join(parts)
+
+    def lines(self, every_note: bool) -> list[str]:
+        """The counts, then each removed note (and with `every_note` each change)."""
+        lines = [f"changes: {self.counts()}"]
+        if self.first_build:
+            lines[0] += f" (no lock file yet: {self.lock_path.name} records them)"
+        if every_note:
+            lines += [
+                _change_line(note) for note in self.notes if note.change is not Change.UNCHANGED
+            ]
+        if self.removed:
+            lines += [f"  removed   {entry.source}  {entry.title}" for entry in self.removed]
+            ids = ",".join(str(entry.note_id) for entry in self.removed)
+            lines.append(
+                f"  {plural(len(self.removed), 'removed note')} stay in Anki with their reviews "
+                f"until deleted there; find them in the Browse window with: nid:{ids}"
+            )
+        return lines
+
+
+def _change_line(note: NoteChange) -> str:
+    moved = f"  (moved from {note.moved_from})" if note.moved_from else ""
+    return f"  {note.change.value:<9} {note.source}  {note.title}{moved}"
+
+
+@dataclass
+class Plan:
+    """What to write: the stamped notes, note-type times, the new lock and the report."""
+
+    notes: list[StampedNote]
+    note_type_modified: dict[Kind, int]
+    lock: Lock
+    report: ChangeReport
+    new_guids: set[str]  # added or reworded: the notes a double contribution can be
+
+
+def plan(
+    rendered: list[RenderedNote],
+    note_types: dict[Kind, NoteType],
+    old: Lock,
+    lock_path: Path,
+    now: int,
+    problems: Problems,
+) -> Plan:
+    """Give each note its guid, note id and modified time from the lock, or new ones."""
+    folder = lock_path.parent
+    keys = [_keys(r, note_types[r.note.kind], folder) for r in rendered]
+    entries = identity.match(keys, old.notes)
+    stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
+    next_id = max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING)
+    taken = {entry.guid for entry in old.notes}
+    report = ChangeReport(lock_path, first_build=not old.exists)
+    stamped: list[StampedNote] = []
+    locked: list[LockedNote] = []
+    new_guids: set[str] = set()
+    for note, key, entry in zip(rendered, keys, entries, strict=True):
+        if entry is None:
+            guid = identity.fresh_guid(note.guid, taken)
+            taken.add(guid)
+            note_id, modified, change = next_id, stamp, Change.ADDED
+            next_id += NOTE_ID_SPACING
+        else:
+            guid, note_id = entry.guid, entry.note_id
+            change = _change(key, entry)
+            modified = entry.modified if change is Change.UNCHANGED else stamp
+            _warn_kind_change(note, entry, problems)
+        if change in (Change.ADDED, Change.REWORDED):
+            new_guids.add(guid)
+        stamped.append(StampedNote(note, guid, note_id, modified))
+        locked.append(_entry(note, key, guid, note_id, modified, folder))
+        moved = entry.source if entry and entry.file != key.file else None
+        report.notes.append(NoteChange(change, note.note.source, note.note.title, moved))
+    claimed = {entry.guid for entry in entries if entry}
+    unclaimed = [entry for entry in old.notes if entry.guid not in claimed]
+    # A card left out for an error is not gone: keep its entry for the next build.
+    broken = {_relative(p.source.path, folder) for p in problems.errors}
+    report.removed = [entry for entry in unclaimed if entry.file not in broken]
+    locked += [entry for entry in unclaimed if entry.file in broken]
+    type_times, type_entries = _note_types(note_types, old, stamp)
+    return Plan(stamped, type_times, Lock(locked, type_entries, exists=True), report, new_guids)
+
+
+def _change(key: identity.NoteKeys, entry: LockedNote) -> Change:
+    if key.content == entry.content:
+        return Change.UNCHANGED
+    return Change.REWORDED if key.front != entry.front else Change.CHANGED
+
+
+def _warn_kind_change(note: RenderedNote, entry: LockedNote, problems: Problems) -> None:
+    if note.note.kind.value != entry.kind:
+        problems.warning(
+            note.note.source,
+            f"this card's note type changed ({entry.kind} → {note.note.kind.value}); Anki's "
+            "import keeps the old type for a note it already has, so it will not show the "
+            "change. To get it, delete the note in Anki before importing (its reviews go too).",
+        )
+
+
+def _keys(note: RenderedNote, note_type: NoteType, folder: Path) -> identity.NoteKeys:
+    return identity.NoteKeys(
+        file=_relative(note.note.source.path, folder),
+        explicit_id=note.note.explicit_id,
+        cell_id=note.note.cell_id,
+        front=identity.front_key(note.note),
+        content=content_hash(note, note_type),
+    )
+
+
+def content_hash(note: RenderedNote, note_type: NoteType) -> str:
+    """What Anki stores for the note: its note type, fields, tags and deck."""
+    fields = [note.fields.get(name, "") for name in note_type.fields]
+    data = [note_type.id, fields, sorted(set(note.note.tags)), note.note.deck]
+    return _hash(data)
+
+
+def note_type_hash(note_type: NoteType) -> str:
+    cards = [[card.name, card.front, card.back] for card in note_type.cards]
+    return _hash(
+        [note_type.id, note_type.name, note_type.cloze, note_type.fields, cards, note_type.css]
+    )
+
+
+def _hash(data: object) -> str:
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _entry(
+    note: RenderedNote,
+    key: identity.NoteKeys,
+    guid: str,
+    note_id: int,
+    modified: int,
+    folder: Path,
+) -> LockedNote:
+    source = note.note.source
+    place = f"cell {source.cell}" if source.cell is not None else str(source.line or 1)
+    return LockedNote(
+        guid=guid,
+        source=f"{key.file}:{place}",
+        title=note.note.title.strip(),
+        note_id=note_id,
+        modified=modified,
+        front=key.front,
+        content=key.content,
+        kind=note.note.kind.value,
+        explicit_id=note.note.explicit_id,
+        cell_id=note.note.cell_id,
+    )
+
+
+def _note_types(
+    note_types: dict[Kind, NoteType], old: Lock, stamp: int
+) -> tuple[dict[Kind, int], dict[str, LockedNoteType]]:
+    """A note type keeps its modified time until its templates or CSS change."""
+    times: dict[Kind, int] = {}
+    entries: dict[str, LockedNoteType] = {}
+    for kind, note_type in note_types.items():
+        digest = note_type_hash(note_type)
+        before = old.note_types.get(kind.value)
+        same = before is not None and before.hash == digest and before.id == note_type.id
+        times[kind] = before.modified if same and before else stamp
+        entries[kind.value] = LockedNoteType(note_type.id, digest, times[kind])
+    return times, entries
+
+
+def _relative(path: Path, folder: Path) -> str:
+    """A source's path as the lock writes it: relative to the lock's folder, with `/`."""
+    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
