@@ -94,12 +94,14 @@ def _write_collection(
         package.write_to_db(cursor, 0, itertools.count(1))
         ids = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
         for stamped in notes:
-            old_id, new = ids[stamped.guid], (stamped.note_id, stamped.modified)
+            old_id, new_id, modified = ids[stamped.guid], stamped.note_id, stamped.modified
             cursor.execute(
                 "UPDATE cards SET id = ? + ord, nid = ?, mod = ? WHERE nid = ?",
-                (*new, stamped.modified, old_id),
+                (new_id, new_id, modified, old_id),
             )
-            cursor.execute("UPDATE notes SET id = ?, mod = ? WHERE id = ?", (*new, old_id))
+            cursor.execute(
+                "UPDATE notes SET id = ?, mod = ? WHERE id = ?", (new_id, modified, old_id)
+            )
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model in models.values():

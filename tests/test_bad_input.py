@@ -18,10 +18,10 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import genanki
 import pytest
 from click.testing import CliRunner, Result
 
+from anki_tools import builder
 from anki_tools.cli import main
 
 from conftest import PNG_BYTES
@@ -667,11 +667,11 @@ def test_failed_write_keeps_the_earlier_output_and_no_temp_file(
     assert run("build", "notes", "-o", "dist/out.apkg").exit_code == 0
     before = snapshot(tmp_path / "dist")
 
-    def disk_full(self: genanki.Package, file: str, timestamp: float | None = None) -> None:
-        Path(file).write_bytes(b"PK\x03\x04 half a zip")
+    def disk_full(collection: Path, media: object, target: Path) -> None:
+        target.write_bytes(b"PK\x03\x04 half a zip")
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(genanki.Package, "write_to_file", disk_full)
+    monkeypatch.setattr(builder, "_zip", disk_full)
     result = run("build", "notes", "-o", "dist/out.apkg", clean=False)
 
     assert result.exit_code != 0
@@ -684,10 +684,10 @@ def test_failed_write_is_reported_without_traceback(
     """Rules 11 + 13: a write failure is a one-line error naming the output, exit 1."""
     write_notes(SOURCES)
 
-    def disk_full(self: genanki.Package, file: str, timestamp: float | None = None) -> None:
+    def disk_full(collection: Path, media: object, target: Path) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(genanki.Package, "write_to_file", disk_full)
+    monkeypatch.setattr(builder, "_zip", disk_full)
     result = run("build", "notes", "-o", "dist/out.apkg", clean=False)
 
     assert_no_traceback(result)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from anki_tools import cli
+from anki_tools import cli, pipeline
 from anki_tools.cli import main
 
 NOTES = {"python/a.md": "## Q1\n\nA1\n\n## Q2 {.reverse}\n\nA2\n", "img.md": "## Q3\n\nA3\n"}
@@ -27,7 +27,11 @@ def test_build_prints_a_one_line_summary(write_notes, in_tmp: Path) -> None:
     write_notes(NOTES)
     result = CliRunner().invoke(main, ["build", "notes", "-o", "out/deck.apkg"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "out/deck.apkg: 3 notes, 4 cards, 0 media\n"
+    assert result.stdout == (
+        "out/deck.apkg: 3 notes, 4 cards, 0 media\n"
+        "changes: 3 added, 0 changed, 0 reworded, 0 removed, 0 unchanged"
+        " (no lock file yet: deck.lock records them)\n"
+    )
     assert (in_tmp / "out" / "deck.apkg").stat().st_size > 0
 
 
@@ -108,7 +112,7 @@ def test_progress_bar_only_on_a_terminal_for_long_builds(
     root = write_notes({f"n{i}.md": f"## Q{i}\n\nA\n" for i in range(files)})
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with cli._progress((root,)) as progress:
+    with cli._progress(len(pipeline.find_sources([root]))) as progress:
         assert (progress is not None) is shown
         if progress:
             progress(files)
