@@ -51,8 +51,8 @@ def ensure_environment() -> None:
 
 
 def build_decks(extra: list[str]) -> int:
-    output = ROOT / "decks" / "examples.apkg"
-    return call([tool("anki-tools"), "build", str(ROOT / "examples"), "-o", str(output), *extra])
+    """Every deck config in decks/ (decks/examples.yaml: examples/ → decks/examples.apkg)."""
+    return call([tool("anki-tools"), "build", *extra])
 
 
 def ensure_chromium() -> None:

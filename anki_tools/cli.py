@@ -13,6 +13,7 @@ import click
 
 from . import __version__, config, parsers, pipeline
 from .errors import AnkiToolsError
+from .notes import display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names
@@ -168,7 +169,7 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
         with _progress(files) as progress:
             result = _run(partial(pipeline.build_deck, spec, options, progress, check_only))
         if check_only:
-            click.echo(f"{spec.config.as_posix()}: ", nl=False)
+            click.echo(f"{display_path(spec.config)}: ", nl=False)
         status = max(status, _report(result))
     return status
 

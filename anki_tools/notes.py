@@ -17,16 +17,16 @@ class Source:
 
     def __str__(self) -> str:
         if self.cell is not None:
-            return f"{_display(self.path)}:cell {self.cell}"
+            return f"{display_path(self.path)}:cell {self.cell}"
         if self.line is not None:
-            return f"{_display(self.path)}:{self.line}"
-        return _display(self.path)
+            return f"{display_path(self.path)}:{self.line}"
+        return display_path(self.path)
 
     def at_line(self, line: int) -> Source:
         return Source(self.path, line, self.cell)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """Paths relative to the working directory read best in messages."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import Problem, Severity
+from .notes import display_path
 
 if TYPE_CHECKING:
     from .changes import ChangeReport
@@ -48,9 +49,10 @@ class BuildResult:
         """`decks/x.apkg: 3 notes, 4 cards, 1 media` (without a path for a check)."""
         if self.output is None:
             return self.counts()
+        output = display_path(self.output)
         if self.dry_run:
-            return f"{self.output} (dry run, nothing written): {self.counts()}"
-        return f"{self.output if self.written else 'nothing written'}: {self.counts()}"
+            return f"{output} (dry run, nothing written): {self.counts()}"
+        return f"{output if self.written else 'nothing written'}: {self.counts()}"
 
     def change_lines(self) -> list[str]:
         """What changed since the lock: every note for a dry run, else the removed ones."""
