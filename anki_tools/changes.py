@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from pathlib import Path
 
 from . import identity
@@ -223,6 +224,7 @@ def _note_types(
     return times, entries
 
 
+@lru_cache(maxsize=4096)  # many notes share a file; resolving paths is slow
 def _relative(path: Path, folder: Path) -> str:
     """A source's path as the lock writes it: relative to the lock's folder, with `/`."""
     return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()

@@ -66,6 +66,9 @@ def alike_pairs(texts: list[str], threshold: float = THRESHOLD) -> Iterator[tupl
         prefix = rarest_first[: len(grams) - math.ceil(threshold * len(grams)) + 1]
         candidates = sorted({earlier for gram in prefix for earlier in index[gram]})
         for earlier in candidates:
+            sizes = sorted((len(sets[earlier]), len(grams)))
+            if sizes[0] < threshold * sizes[1]:  # too different in length to be this alike
+                continue
             score = _jaccard(sets[earlier], grams)
             if score >= threshold:
                 yield earlier, position, score
