@@ -73,6 +73,8 @@ class AnkiExporter(Exporter):
             if not result.written:
                 self._fail(result.errors)
             self.log.info("%s", result.counts())
+            for line in result.change_lines():
+                self.log.info("%s", line)
             return output.read_bytes(), resources
 
     def _notebook_path(self, resources: dict[str, Any]) -> Path:

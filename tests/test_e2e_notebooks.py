@@ -545,3 +545,26 @@ def test_nbconvert_keeps_the_guids_of_cells_with_a_repeated_id(tmp_path: Path):
         with sqlite3.connect(tmp_path / folder / "collection.anki2") as db:
             guids.append(db.execute("select guid from notes").fetchall())
     assert sorted(guids[0]) == sorted(guids[1]) and len(guids[0]) == 2
+
+
+def test_nbconvert_keeps_a_lock_beside_the_notebook_so_edits_update_in_place(
+    anki: AnkiProfile, tmp_path: Path
+):
+    """nbconvert hands us no output path: the lock goes beside the notebook (where the
+    deck goes by default); an unchanged rerun gives the same bytes, an edit updates."""
+    notebook = lesson()
+    path = write_notebook(tmp_path, "lesson.ipynb", notebook)
+    assert nbconvert(path).returncode == 0
+    assert (tmp_path / "lesson.lock").is_file()
+    first = (tmp_path / "lesson.apkg").read_bytes()
+    assert anki.import_deck(tmp_path / "lesson.apkg") == (5, 0, 0)
+
+    assert nbconvert(path).returncode == 0
+    assert (tmp_path / "lesson.apkg").read_bytes() == first
+
+    notebook.cells[6].source = notebook.cells[6].source.replace("The first row:", "Row 0:")
+    write_notebook(tmp_path, "lesson.ipynb", notebook)
+    completed = nbconvert(path)
+    assert completed.returncode == 0, completed.stderr
+    assert anki.import_deck(tmp_path / "lesson.apkg") == (0, 1, 4)
+    assert any("Row 0:" in card.fields["Back"] for card in anki.cards())
