@@ -18,8 +18,7 @@ from pathlib import Path
 from . import identity
 from .errors import Problems
 from .lock import Lock, LockedNote, LockedNoteType
-from .notes import Kind, RenderedNote, Source, StampedNote
-from .result import plural
+from .notes import Kind, RenderedNote, Source, StampedNote, display_path
 from .templates import NoteType
 
 # A note's cards get the ids note_id + 0, 1, 2, …; new notes are this far apart.
@@ -65,22 +64,25 @@ class ChangeReport:
         if self.first_build:
             lines[0] += f" (no lock file yet: {self.lock_path.name} records them)"
         if every_note:
-            lines += [
-                _change_line(note) for note in self.notes if note.change is not Change.UNCHANGED
-            ]
+            changed = [note for note in self.notes if note.change is not Change.UNCHANGED]
+            lines += [self._change_line(note) for note in changed]
         if self.removed:
-            lines += [f"  removed   {entry.source}  {entry.title}" for entry in self.removed]
+            lines += [f"  removed   {self._shown(e.source)}  {e.title}" for e in self.removed]
             ids = ",".join(str(entry.note_id) for entry in self.removed)
             lines.append(
-                f"  {plural(len(self.removed), 'removed note')} stay in Anki with their reviews "
-                f"until deleted there; find them in the Browse window with: nid:{ids}"
+                "  Anki keeps removed notes, with their reviews, until you delete them there; "
+                f"find them in the Browse window with: nid:{ids}"
             )
         return lines
 
+    def _change_line(self, note: NoteChange) -> str:
+        moved = f"  (moved from {self._shown(note.moved_from)})" if note.moved_from else ""
+        return f"  {note.change.value:<9} {note.source}  {note.title}{moved}"
 
-def _change_line(note: NoteChange) -> str:
-    moved = f"  (moved from {note.moved_from})" if note.moved_from else ""
-    return f"  {note.change.value:<9} {note.source}  {note.title}{moved}"
+    def _shown(self, locked_source: str) -> str:
+        """A lock's `path:line` (relative to the lock) as messages show places (to the cwd)."""
+        file, _, place = locked_source.rpartition(":")
+        return f"{display_path(self.lock_path.parent / file)}:{place}"
 
 
 @dataclass

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -161,13 +160,13 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
     for path in configs:
         try:
             spec = config.load_deck_config(path)
-        except AnkiToolsError as error:
+            files = len(config.source_files(spec, lambda message: None))
+            with _progress(files) as progress:
+                result = pipeline.build_deck(spec, options, progress, check_only)
+        except AnkiToolsError as error:  # this deck can't be built; the others still can
             click.echo(str(error), err=True)
-            status = max(status, 1)
+            status = 1
             continue
-        files = len(config.source_files(spec, lambda message: None))
-        with _progress(files) as progress:
-            result = _run(partial(pipeline.build_deck, spec, options, progress, check_only))
         if check_only:
             click.echo(f"{display_path(spec.config)}: ", nl=False)
         status = max(status, _report(result))

@@ -15,14 +15,11 @@ import yaml
 
 from .errors import AnkiToolsError
 from .notes import DeckSpec, Source
-from .parsers import is_skipped, is_source
+from .parsers import is_skipped, is_source, sources_in
 from .parsers.common import read_text, split_tags
 
 CONFIG_FOLDER = "decks"
 KEYS = ("name", "description", "sources", "output", "tags", "theme", "url")
-
-
-Where = Callable[[str], Source]  # a key's line in the config
 
 
 class ConfigError(AnkiToolsError):
@@ -52,17 +49,20 @@ def load_deck_config(path: Path) -> DeckSpec:
         raise ConfigError(f"invalid YAML: {problem}", Source(path, line)) from error
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise ConfigError("a deck config is a mapping: name, sources, …", Source(path, 1))
-    lines = {key.value: key.start_mark.line + 1 for key, _ in node.value}
-    return _spec(data, path, lambda key: Source(path, lines.get(key, 1)))
+    lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    return _spec(data, path, lines)
 
 
-def _spec(data: dict[str, Any], path: Path, at: Where) -> DeckSpec:
-    for key in data:
+def _spec(data: dict[str, Any], path: Path, lines: dict[str, int]) -> DeckSpec:
+    def at(key: str) -> Source:
+        return Source(path, lines.get(key, 1))
+
+    for key in map(str, data):
         if key not in KEYS:
-            close = difflib.get_close_matches(str(key), KEYS, n=1)
+            close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KEYS)}"
             raise ConfigError(f"unknown key '{key}' ({hint})", at(key))
-    project = path.resolve().parent.parent
+    project = project_folder(path)
     output = _text(data, "output", at) or f"{CONFIG_FOLDER}/{path.stem}.apkg"
     if not output.endswith(".apkg"):
         raise ConfigError("'output' must end in .apkg", at("output"))
@@ -76,17 +76,24 @@ def _spec(data: dict[str, Any], path: Path, at: Where) -> DeckSpec:
         tags=split_tags(data.get("tags"), at("tags")),
         theme=_text(data, "theme", at),
         url=_text(data, "url", at),
+        lines=lines,
     )
 
 
-def _text(data: dict[str, Any], key: str, at: Where) -> str | None:
+def project_folder(config: Path) -> Path:
+    """The folder that holds `decks/`; a config kept elsewhere is read from its own folder."""
+    folder = config.resolve().parent
+    return folder.parent if folder.name == CONFIG_FOLDER else folder
+
+
+def _text(data: dict[str, Any], key: str, at: Callable[[str], Source]) -> str | None:
     value = data.get(key)
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"'{key}' must be text", at(key))
     return value.strip() if value else None
 
 
-def _sources(data: dict[str, Any], at: Where) -> tuple[str, ...]:
+def _sources(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ...]:
     value = data.get("sources")
     if isinstance(value, str):
         value = [value]
@@ -95,6 +102,8 @@ def _sources(data: dict[str, Any], at: Where) -> tuple[str, ...]:
             "'sources' must be a glob or a list of globs, e.g. [notes/**/*.md]", at("sources")
         )
     for glob in value:
+        if not glob.strip():
+            raise ConfigError("an empty glob in 'sources'", at("sources"))
         if Path(glob).is_absolute() or ".." in Path(glob).parts:
             raise ConfigError(f"'{glob}': sources stay inside the project folder", at("sources"))
     return tuple(value)
@@ -104,10 +113,25 @@ def source_files(spec: DeckSpec, warn: Callable[[str], None]) -> list[Path]:
     """The files the globs match (a matched folder brings its notes), in a fixed order."""
     found: dict[Path, None] = {}
     for glob in spec.sources:
-        matches = sorted(spec.project.glob(glob))
-        files = [m for m in matches if m.is_file() and is_source(m)]
-        files += [f for m in matches if m.is_dir() for f in sorted(m.rglob("*")) if is_source(f)]
+        files = [
+            file
+            for match in _matches(spec, glob)
+            for file in ([match] if match.is_file() else sources_in(match))
+            if is_source(file) and not is_skipped(file.relative_to(spec.project))
+        ]
         if not files:
             warn(f"'{glob}' matches no notes or notebooks")
-        found.update((f, None) for f in files if not is_skipped(f.relative_to(spec.project)))
+        found.update((file, None) for file in files)
     return list(found)
+
+
+def _matches(spec: DeckSpec, glob: str) -> list[Path]:
+    """A plain path is itself (`.` is the whole project); anything else is a glob."""
+    if not any(character in glob for character in "*?["):
+        path = spec.project / glob
+        return [path] if path.exists() else []
+    try:
+        return sorted(spec.project.glob(glob))
+    except (ValueError, IndexError) as error:
+        where = Source(spec.config, spec.lines.get("sources", 1))
+        raise ConfigError(f"'{glob}' is not a valid glob: {error}", where) from error

@@ -105,3 +105,4 @@ class DeckSpec:
     tags: tuple[str, ...] = ()
     theme: str | None = None
     url: str | None = None
+    lines: dict[str, int] = field(default_factory=dict, compare=False)  # each key's line

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import body, builder, changes, config, identity, lock, parsers, render, similar
 from . import preview as preview_page
-from .errors import AnkiToolsError, Problems, locate
+from .errors import AnkiToolsError, Problems
 from .notes import DeckSpec, Kind, Note, RenderedNote, Source
 from .result import BuildResult
 from .templates import DEFAULT_THEME, load_note_types, theme_names
@@ -24,8 +24,7 @@ def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
     found: dict[Path, tuple[Path, Path]] = {}
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and parsers.is_source(p))
-            pairs = [(f, path) for f in files if not parsers.is_skipped(f.relative_to(path))]
+            pairs = [(file, path) for file in parsers.sources_in(path)]
         else:
             pairs = [(path, path.parent)]
         for file, root in pairs:
@@ -134,22 +133,26 @@ def build_deck(
 ) -> BuildResult:
     """Build one deck config: its globs' files into its deck, with its tags and theme."""
     problems = Problems()
-    config_source = Source(spec.config, 1)
-    files = config.source_files(spec, lambda message: problems.warning(config_source, message))
-    notes = parse_sources([(file, spec.project) for file in files], spec.name, problems, progress)
-    if not notes and not problems.errors:
-        problems.error(config_source, "nothing to build: the sources hold no cards")
-    if spec.tags:
-        notes = [replace(note, tags=note.tags + spec.tags) for note in notes]
+    output = None if check_only else spec.output
     theme = options.theme if options.theme_given or not spec.theme else spec.theme
     if theme not in theme_names(options.templates):
         known = ", ".join(theme_names(options.templates))
-        problems.error(locate(config_source, "theme"), f"no theme '{theme}' (known: {known})")
-        notes = []
+        problems.error(_key_source(spec, "theme"), f"no theme '{theme}' (known: {known})")
+        return _result(output, [], problems)
+    sources = _key_source(spec, "sources")
+    files = config.source_files(spec, lambda message: problems.warning(sources, message))
+    notes = parse_sources([(file, spec.project) for file in files], spec.name, problems, progress)
+    if not notes and not problems.errors:
+        problems.error(sources, "nothing to build: the sources hold no cards")
+    if spec.tags:
+        notes = [replace(note, tags=note.tags + spec.tags) for note in notes]
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
-    output = None if check_only else spec.output
     return build_notes(notes, output, problems, deck_options, descriptions)
+
+
+def _key_source(spec: DeckSpec, key: str) -> Source:
+    return Source(spec.config, spec.lines.get(key, 1))
 
 
 def build_notes(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -35,6 +36,16 @@ def is_source(path: Path) -> bool:
 def no_cards_hint(path: Path) -> str:
     """Where cards come from in this kind of file, for a 'no cards found' warning."""
     return NO_CARDS_HINTS.get(path.suffix.lower(), markdown.NO_CARDS_HINT)
+
+
+def sources_in(folder: Path) -> list[Path]:
+    """Every source file under a folder, sorted; hidden folders are not even entered."""
+    found = []
+    for parent, folders, files in os.walk(folder):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        here = Path(parent)
+        found += [here / name for name in files if is_source(here / name)]
+    return sorted(p for p in found if not is_skipped(p.relative_to(folder)))
 
 
 def is_skipped(relative: Path) -> bool:
