@@ -107,7 +107,9 @@ def plan(
     """Give each note its guid, note id and modified time from the lock, or new ones."""
     folder = lock_path.parent
     keys = [_keys(r, note_types[r.note.kind], folder) for r in rendered]
-    entries = identity.match(keys, old.notes)
+    # A card left out for an error is not gone: its entry waits for the next build.
+    broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
+    entries = identity.match(keys, old.notes, protected=broken)
     stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
     next_id = max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING)
     taken = {entry.guid for entry in old.notes}
@@ -134,8 +136,6 @@ def plan(
         report.notes.append(NoteChange(change, note.note.source, note.note.title, moved))
     claimed = {entry.guid for entry in entries if entry}
     unclaimed = [entry for entry in old.notes if entry.guid not in claimed]
-    # A card left out for an error is not gone: keep its entry for the next build.
-    broken = {_relative(p.source.path, folder) for p in problems.errors}
     report.removed = [entry for entry in unclaimed if entry.file not in broken]
     locked += [entry for entry in unclaimed if entry.file in broken]
     type_times, type_entries = _note_types(note_types, old, stamp)
@@ -226,7 +226,12 @@ def _note_types(
     return times, entries
 
 
-@lru_cache(maxsize=4096)  # many notes share a file; resolving paths is slow
 def _relative(path: Path, folder: Path) -> str:
     """A source's path as the lock writes it: relative to the lock's folder, with `/`."""
+    # Absolute first: the cache must not mix up relative paths from two working folders.
+    return _relative_absolute(path.absolute(), folder.absolute())
+
+
+@lru_cache(maxsize=4096)  # many notes share a file; resolving paths is slow
+def _relative_absolute(path: Path, folder: Path) -> str:
     return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()

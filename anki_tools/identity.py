@@ -92,7 +92,11 @@ Key = Callable[[NoteKeys], Hashable | None]
 EntryKey = Callable[[LockedNote], Hashable | None]
 
 
-def match(notes: Sequence[NoteKeys], entries: Sequence[LockedNote]) -> list[LockedNote | None]:
+def match(
+    notes: Sequence[NoteKeys],
+    entries: Sequence[LockedNote],
+    protected: frozenset[str] = frozenset(),
+) -> list[LockedNote | None]:
     """Each note's entry in the lock (or None for a new note), strongest evidence first:
 
     1. the same explicit id;
@@ -104,7 +108,8 @@ def match(notes: Sequence[NoteKeys], entries: Sequence[LockedNote]) -> list[Lock
        file as the only vanished one there: a reworded front.
 
     An entry goes to one note at most; among several candidates the same file wins,
-    then the earlier entry.
+    then the earlier entry. Entries of `protected` files (files with errors in this build,
+    whose cards may only be missing for now) go only to notes of their own file.
     """
     built_files = {note.file for note in notes}
     passes: list[tuple[Key, EntryKey]] = [
@@ -114,10 +119,11 @@ def match(notes: Sequence[NoteKeys], entries: Sequence[LockedNote]) -> list[Lock
         (lambda n: n.front, lambda e: e.front),
         (lambda n: n.cell_id, lambda e: e.cell_id if e.file not in built_files else None),
     ]
+    protected_files = set(protected)
     found: list[LockedNote | None] = [None] * len(notes)
     claimed: set[str] = set()
     for note_key, entry_key in passes:
-        _match_by_key(notes, entries, found, claimed, note_key, entry_key)
+        _match_by_key(notes, entries, found, claimed, note_key, entry_key, protected_files)
     _match_by_place(notes, entries, found, claimed)
     return found
 
@@ -133,19 +139,27 @@ def _match_by_key(
     claimed: set[str],
     note_key: Key,
     entry_key: EntryKey,
+    protected: set[str],
 ) -> None:
     index: dict[Hashable, list[LockedNote]] = defaultdict(list)
     for entry in entries:
         key = entry_key(entry)
         if key is not None and entry.guid not in claimed:
             index[key].append(entry)
-    for position, note in enumerate(notes):
-        key = note_key(note) if found[position] is None else None
-        candidates = [e for e in index.get(key, ()) if e.guid not in claimed] if key else []
-        if candidates:
-            best = next((e for e in candidates if e.file == note.file), candidates[0])
-            found[position] = best
-            claimed.add(best.guid)
+    # Notes whose entry is in their own file go first, so a copy elsewhere that happens
+    # to come earlier in the build cannot take the original's entry.
+    for same_file in (True, False):
+        for position, note in enumerate(notes):
+            key = note_key(note) if found[position] is None else None
+            candidates = [
+                entry
+                for entry in (index.get(key, ()) if key is not None else ())
+                if entry.guid not in claimed
+                and (entry.file == note.file if same_file else entry.file not in protected)
+            ]
+            if candidates:
+                found[position] = candidates[0]
+                claimed.add(candidates[0].guid)
 
 
 def _match_by_place(

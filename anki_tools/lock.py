@@ -91,7 +91,8 @@ def read_lock(path: Path) -> Lock:
     try:
         data = yaml.load(text, Loader=Loader)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        # A note cut short is noticed on the next line; its context is the note's own.
+        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         raise LockError(f"invalid YAML: {error}{REBUILD_HINT}", Source(path, line)) from error
     return _lock_from(data, path, text)
@@ -122,7 +123,12 @@ def _lock_from(data: Any, path: Path, text: str) -> Lock:
             f"(this one reads version {VERSION})",
             Source(path, _line_of(text, "version:")),
         )
-    notes = [_note(item, index, path, text) for index, item in enumerate(data.get("notes") or [])]
+    items = data.get("notes") or []
+    if not isinstance(items, list):
+        raise LockError(
+            f"'notes' must be a list{REBUILD_HINT}", Source(path, _line_of(text, "notes"))
+        )
+    notes = [_note(item, index, path, text) for index, item in enumerate(items)]
     types = data.get("note_types") or {}
     if not isinstance(types, dict):
         raise LockError(

@@ -171,7 +171,8 @@ def source_field(note: Note, title: str) -> str:
 
     Built from escaped parts and the already sanitized title, so it needs no sanitizing.
     """
-    place = html.escape(_relative_path(note.source.path, note.root))
+    # Absolute paths: the cache must not mix up relative ones from two working folders.
+    place = html.escape(_relative_path(note.source.path.absolute(), note.root.absolute()))
     if note.url and SAFE_URL_RE.match(note.url):
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
     file_part = f'<span class="at-source-file">{place}</span>'

@@ -19,6 +19,7 @@ from .identity import normalize
 from .notes import Note
 
 THRESHOLD = 0.8
+EPSILON = 1e-9
 WORD_RE = re.compile(r"\w+")
 
 
@@ -63,11 +64,12 @@ def alike_pairs(texts: list[str], threshold: float = THRESHOLD) -> Iterator[tupl
         if not grams:
             continue
         rarest_first = sorted(grams, key=lambda gram: (frequency[gram], gram))
-        prefix = rarest_first[: len(grams) - math.ceil(threshold * len(grams)) + 1]
+        # EPSILON: 0.55 * 100 is 55.000000000000007 in floating point, not 55.
+        prefix = rarest_first[: len(grams) - math.ceil(threshold * len(grams) - EPSILON) + 1]
         candidates = sorted({earlier for gram in prefix for earlier in index[gram]})
         for earlier in candidates:
             sizes = sorted((len(sets[earlier]), len(grams)))
-            if sizes[0] < threshold * sizes[1]:  # too different in length to be this alike
+            if sizes[0] < threshold * sizes[1] - EPSILON:  # too different in size to be alike
                 continue
             score = _jaccard(sets[earlier], grams)
             if score >= threshold:
