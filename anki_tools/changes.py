@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
@@ -111,35 +111,94 @@ def plan(
     broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
     entries = identity.match(keys, old.notes, protected=broken)
     stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
-    next_id = max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING)
-    taken = {entry.guid for entry in old.notes}
-    report = ChangeReport(lock_path, first_build=not old.exists)
-    stamped: list[StampedNote] = []
-    locked: list[LockedNote] = []
-    new_guids: set[str] = set()
+    stamper = _Stamper(stamp, max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING), old)
+    plan = Plan(
+        [], {}, Lock(exists=True), ChangeReport(lock_path, first_build=not old.exists), set()
+    )
     for note, key, entry in zip(rendered, keys, entries, strict=True):
-        if entry is None:
-            guid = identity.fresh_guid(note.guid, taken)
-            taken.add(guid)
-            note_id, modified, change = next_id, stamp, Change.ADDED
-            next_id += NOTE_ID_SPACING
-        else:
-            guid, note_id = entry.guid, entry.note_id
-            change = _change(key, entry)
-            modified = entry.modified if change is Change.UNCHANGED else stamp
-            _warn_kind_change(note, entry, problems)
+        stamped, change = stamper.stamp(note, key, entry, problems)
         if change in (Change.ADDED, Change.REWORDED):
-            new_guids.add(guid)
-        stamped.append(StampedNote(note, guid, note_id, modified))
-        locked.append(_entry(note, key, guid, note_id, modified, folder))
+            plan.new_guids.add(stamped.guid)
+        plan.notes.append(stamped)
+        plan.lock.notes.append(_entry(stamped, key))
         moved = entry.source if entry and entry.file != key.file else None
-        report.notes.append(NoteChange(change, note.note.source, note.note.title, moved))
+        plan.report.notes.append(NoteChange(change, note.note.source, note.note.title, moved))
+    stamper.spread_note_ids(plan)
     claimed = {entry.guid for entry in entries if entry}
     unclaimed = [entry for entry in old.notes if entry.guid not in claimed]
-    report.removed = [entry for entry in unclaimed if entry.file not in broken]
-    locked += [entry for entry in unclaimed if entry.file in broken]
-    type_times, type_entries = _note_types(note_types, old, stamp)
-    return Plan(stamped, type_times, Lock(locked, type_entries, exists=True), report, new_guids)
+    plan.report.removed = [entry for entry in unclaimed if entry.file not in broken]
+    kept = [entry for entry in unclaimed if entry.file in broken]
+    plan.lock.notes = _in_old_places(plan.lock.notes, kept, old.notes)
+    plan.note_type_modified, plan.lock.note_types = _note_types(note_types, old, stamp)
+    return plan
+
+
+class _Stamper:
+    """Hands out guids, note ids and modified times, new or from the lock."""
+
+    def __init__(self, stamp: int, next_id: int, old: Lock) -> None:
+        self.modified, self.next_id = stamp, next_id
+        self.taken = {entry.guid for entry in old.notes}
+
+    def new_note_id(self) -> int:
+        note_id, self.next_id = self.next_id, self.next_id + NOTE_ID_SPACING
+        return note_id
+
+    def stamp(
+        self,
+        note: RenderedNote,
+        key: identity.NoteKeys,
+        entry: LockedNote | None,
+        problems: Problems,
+    ) -> tuple[StampedNote, Change]:
+        if entry is None:
+            guid = identity.fresh_guid(note.guid, self.taken)
+            self.taken.add(guid)
+            return StampedNote(note, guid, self.new_note_id(), self.modified), Change.ADDED
+        _warn_kind_change(note, entry, problems)
+        change = _change(key, entry)
+        modified = entry.modified if change is Change.UNCHANGED else self.modified
+        return StampedNote(note, entry.guid, entry.note_id, modified), change
+
+    def spread_note_ids(self, plan: Plan) -> None:
+        """A card's id is its note's id + its number, so note ids must be far apart.
+
+        Two people who add cards at about the same time get the same new ids; once
+        their locks are merged, the later of two close ids moves to a new one. (A note
+        Anki already has is found by its guid, so its id in the deck doesn't matter.)
+        """
+        self.next_id = max(self.next_id, max((n.note_id for n in plan.notes), default=0))
+        self.next_id += NOTE_ID_SPACING
+        last: int | None = None
+        for position in sorted(range(len(plan.notes)), key=lambda p: plan.notes[p].note_id):
+            note_id = plan.notes[position].note_id
+            if last is not None and note_id - last < NOTE_ID_SPACING:
+                new_id = self.new_note_id()
+                plan.notes[position] = replace(plan.notes[position], note_id=new_id)
+                plan.lock.notes[position] = replace(plan.lock.notes[position], note_id=new_id)
+            else:
+                last = note_id
+
+
+def _in_old_places(
+    entries: list[LockedNote], kept: list[LockedNote], old: list[LockedNote]
+) -> list[LockedNote]:
+    """Put kept entries back after the entry that came before them in the old lock, so
+    the "same place" rule still sees their neighbours next time."""
+    result = list(entries)
+    previous: str | None = None  # guid of the last old entry of the same file
+    previous_file: str | None = None
+    kept_guids = {entry.guid for entry in kept}
+    for entry in old:
+        if entry.file != previous_file:
+            previous, previous_file = None, entry.file
+        if entry.guid in kept_guids:
+            at = next((i for i, e in enumerate(result) if e.guid == previous), None)
+            if at is None:  # the first of its file: before the file's first entry
+                at = next((i - 1 for i, e in enumerate(result) if e.file == entry.file), None)
+            result.insert(len(result) if at is None else at + 1, entry)
+        previous = entry.guid
+    return result
 
 
 def _change(key: identity.NoteKeys, entry: LockedNote) -> Change:
@@ -187,22 +246,16 @@ def _hash(data: object) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _entry(
-    note: RenderedNote,
-    key: identity.NoteKeys,
-    guid: str,
-    note_id: int,
-    modified: int,
-    folder: Path,
-) -> LockedNote:
+def _entry(stamped: StampedNote, key: identity.NoteKeys) -> LockedNote:
+    note = stamped.rendered
     source = note.note.source
     place = f"cell {source.cell}" if source.cell is not None else str(source.line or 1)
     return LockedNote(
-        guid=guid,
+        guid=stamped.guid,
         source=f"{key.file}:{place}",
         title=note.note.title.strip(),
-        note_id=note_id,
-        modified=modified,
+        note_id=stamped.note_id,
+        modified=stamped.modified,
         front=key.front,
         content=key.content,
         kind=note.note.kind.value,

@@ -124,7 +124,7 @@ def match(
     claimed: set[str] = set()
     for note_key, entry_key in passes:
         _match_by_key(notes, entries, found, claimed, note_key, entry_key, protected_files)
-    _match_by_place(notes, entries, found, claimed)
+    _match_by_place(notes, entries, found, claimed, protected_files)
     return found
 
 
@@ -167,8 +167,12 @@ def _match_by_place(
     entries: Sequence[LockedNote],
     found: list[LockedNote | None],
     claimed: set[str],
+    protected: set[str],
 ) -> None:
-    """Pair a new note with a vanished entry when each is alone in the same gap of a file."""
+    """Pair a new note with a vanished entry when each is alone in the same gap of a file.
+
+    Not in a protected file: there the vanished card may only be broken for now, and a
+    new card beside it must not take its place."""
     positions_by_file: dict[str, list[int]] = defaultdict(list)
     for position, note in enumerate(notes):
         positions_by_file[note.file].append(position)
@@ -176,6 +180,8 @@ def _match_by_place(
     for entry in entries:
         entries_by_file[entry.file].append(entry)
     for file, positions in positions_by_file.items():
+        if file in protected:
+            continue
         anchors = [hit.guid if (hit := found[p]) else None for p in positions]
         new_in_gap = _gaps(anchors)
         old = entries_by_file.get(file, [])

@@ -11,17 +11,16 @@ import hashlib
 import re
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import time
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import nbformat
 import pytest
 import yaml
-from anki.cards import Card
-from anki.notes import Note
 from click.testing import CliRunner, Result
 from nbformat.v4 import new_markdown_cell, new_notebook
 
@@ -31,6 +30,11 @@ from anki_tools.templates import default_templates_dir
 
 from anki_collection import AnkiProfile, visible
 from conftest import FIXED_TIME, PNG_BYTES, WriteNotes
+
+if TYPE_CHECKING:  # anki.cards cannot be imported before anki.collection
+    from anki.cards import Card
+    from anki.dbproxy import DBProxy
+    from anki.notes import Note
 
 pytestmark = pytest.mark.e2e
 
@@ -72,6 +76,13 @@ def build_ok(*args: str) -> Result:
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     return result
+
+
+def write_files(project: Path, files: dict[str, str]) -> None:
+    """Write `{relative path: text}` under `project`."""
+    for name, text in files.items():
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(text, encoding="utf-8")
 
 
 def changes_line(result: Result) -> str:
@@ -118,8 +129,13 @@ def card_showing(anki: AnkiProfile, front: str) -> Card:
     return found[0]
 
 
+def database(anki: AnkiProfile) -> DBProxy:
+    assert anki.col.db is not None
+    return anki.col.db
+
+
 def note_by_guid(anki: AnkiProfile, guid: str) -> Note:
-    note_id = anki.col.db.scalar("SELECT id FROM notes WHERE guid = ?", guid)
+    note_id = database(anki).scalar("SELECT id FROM notes WHERE guid = ?", guid)
     assert note_id, f"no note with guid {guid} in the collection"
     return anki.col.get_note(note_id)
 
@@ -145,7 +161,7 @@ def review(anki: AnkiProfile, card: Card) -> Card:
 
 
 def review_count(anki: AnkiProfile, card_id: int) -> int:
-    return int(anki.col.db.scalar("SELECT count() FROM revlog WHERE cid = ?", card_id))
+    return int(database(anki).scalar("SELECT count() FROM revlog WHERE cid = ?", card_id))
 
 
 def note_type(anki: AnkiProfile, name: str) -> dict[str, Any]:
@@ -256,7 +272,8 @@ def test_unchanged_rebuild_is_byte_identical_and_imports_as_duplicates(
         {
             "geo/a.md": GEOGRAPHY + "\n## The flag of Japan\n\n![flag](../dot.png)\n",
             "dot.png": PNG_BYTES,
-            "geo/more.md": "## Capital of Peru? {.reverse}\n\nLima\n\n## {{c1::Oslo}} is in Norway\n",
+            "geo/more.md": "## Capital of Peru? {.reverse}\n\nLima\n\n"
+            "## {{c1::Oslo}} is in Norway\n",
         }
     )
     build_ok("notes", "-o", str(DECK))
@@ -264,6 +281,7 @@ def test_unchanged_rebuild_is_byte_identical_and_imports_as_duplicates(
     shutil.copyfile(DECK, first)
     lock_text = LOCK.read_text(encoding="utf-8")
 
+    time.sleep(2.1)  # a later time on the wall clock too (zip entry dates count in 2 s steps)
     result = build([in_tmp / "notes"], DECK, timestamp=time.time() + 86_400)
     assert result.written and not result.problems, result
     assert result.changes is not None
@@ -451,18 +469,18 @@ def test_deck_config_builds_the_group_deck_from_two_contributors(
 ) -> None:
     """`anki-tools build` without PATHS in a project builds decks/group.yaml: its name,
     description (with where the deck comes from), tags and theme reach Anki; the lock lands
-    beside the deck; alike fronts from two contributors are a warning naming both places."""
+    beside the deck; alike fronts from two contributors are a warning naming both places.
+    Building again changes nothing."""
     project = tmp_path / "project"
     files = {
         "decks/group.yaml": GROUP_CONFIG,
         "alice/basics/lists.md": "## What does len() return?\n\nThe number of items.\n",
         "alice/basics/dicts.md": "## What is a dict?\n\nA mapping.\n",
-        "bob/builtins.md": "## What does len() returns?\n\nIts length.\n\n## What is zip?\n\nPairs.\n",
+        "bob/builtins.md": "## What does len() returns?\n\nIts length.\n\n"
+        "## What is zip?\n\nPairs.\n",
         "carol/drafts.md": "## Not in the deck\n\nNot matched by the globs.\n",
     }
-    for name, text in files.items():
-        (project / name).parent.mkdir(parents=True, exist_ok=True)
-        (project / name).write_text(text, encoding="utf-8")
+    write_files(project, files)
     monkeypatch.chdir(project)
 
     result = CliRunner().invoke(main, ["build"])
@@ -487,6 +505,12 @@ def test_deck_config_builds_the_group_deck_from_two_contributors(
     assert "Our shared <strong>Python</strong> cards for the spring exam." in description
     assert "alice/**/*.md" in description and "bob/*.md" in description
     assert "decks/group.yaml" in description
+
+    deck_bytes = (project / "decks" / "group.apkg").read_bytes()
+    again = CliRunner().invoke(main, ["build"])
+    assert again.exit_code == 0, again.output
+    assert "double contribution" not in again.stderr  # reported when the card came in
+    assert (project / "decks" / "group.apkg").read_bytes() == deck_bytes
 
 
 # --- 7. dry run, keep going, broken lock -------------------------------------------------------
@@ -532,7 +556,7 @@ def test_keep_going_keeps_the_broken_cards_entry_and_its_reworded_guid(
     write_notes({"geo/a.md": reworded.replace("Rome", "Rome ![map](missing.png)")})
     broken = run_build("notes", "-o", str(DECK), "--keep-going")
     assert broken.exit_code == 1, broken.output
-    assert "notes/geo/a.md:5:" in broken.stderr and "missing.png" in broken.stderr
+    assert "notes/geo/a.md:7: image not found: 'missing.png'" in broken.stderr
     assert changes_line(broken) == "changes: 0 added, 0 changed, 0 reworded, 0 removed, 2 unchanged"
     kept = lock_notes(LOCK)
     assert set(kept) == {"Capital of France?", "Italy's capital city?", "Capital of Spain?"}
@@ -547,6 +571,58 @@ def test_keep_going_keeps_the_broken_cards_entry_and_its_reworded_guid(
     assert card.note().guid == guid
     assert "Rome, on the Tiber" in visible(card.answer())
     assert anki.col.note_count() == 3
+
+
+def test_keep_going_does_not_give_the_broken_cards_note_to_a_new_neighbour(
+    write_notes: WriteNotes, in_tmp: Path, anki: AnkiProfile
+) -> None:
+    """A card left out by an error is not a vanished card: a new card added beside it in
+    the same edit is a new note, and the broken card's note (with its reviews) is not
+    overwritten with the new card's text."""
+    write_notes({"geo/a.md": GEOGRAPHY})
+    build_ok("notes", "-o", str(DECK))
+    assert anki.import_deck(DECK) == (3, 0, 0)
+    italy = review(anki, card_showing(anki, "Capital of Italy?"))
+
+    broken_and_added = GEOGRAPHY.replace(
+        "Rome\n", "Rome ![map](missing.png)\n\n## Capital of Peru?\n\nLima\n"
+    )
+    write_notes({"geo/a.md": broken_and_added})
+    result = run_build("notes", "-o", str(DECK), "--keep-going")
+    assert result.exit_code == 1, result.output
+    assert "image not found: 'missing.png'" in result.stderr
+    assert changes_line(result) == "changes: 1 added, 0 changed, 0 reworded, 0 removed, 2 unchanged"
+    entries = lock_notes(LOCK)
+    assert entries["Capital of Italy?"]["guid"] == italy.note().guid
+    assert entries["Capital of Peru?"]["guid"] != italy.note().guid
+
+    assert anki.import_deck(DECK) == (1, 0, 2)
+    note = anki.col.get_card(italy.id).note()
+    assert "Rome" in note["Back"] and "Lima" not in note["Back"]
+
+
+def test_keep_going_then_a_fix_that_rewords_the_front_keeps_the_guid(
+    write_notes: WriteNotes, in_tmp: Path, anki: AnkiProfile
+) -> None:
+    """The entry `--keep-going` keeps for a broken card keeps its place among its
+    neighbours, so a fix that also rewords the front is recognised as a reworded card,
+    just as the same reword without the broken build in between would be."""
+    write_notes({"geo/a.md": GEOGRAPHY})
+    build_ok("notes", "-o", str(DECK))
+    assert anki.import_deck(DECK) == (3, 0, 0)
+    guid = card_showing(anki, "Capital of Italy?").note().guid
+
+    write_notes({"geo/a.md": GEOGRAPHY.replace("Capital of Italy?", "Capital of ![it](it.png)?")})
+    broken = run_build("notes", "-o", str(DECK), "--keep-going")
+    assert broken.exit_code == 1, broken.output
+    assert "0 removed" in changes_line(broken)
+
+    write_notes({"geo/a.md": GEOGRAPHY.replace("Capital of Italy?", "Capital city of Italy?")})
+    fixed = build_ok("notes", "-o", str(DECK))
+    assert changes_line(fixed) == "changes: 0 added, 0 changed, 1 reworded, 0 removed, 2 unchanged"
+    assert lock_notes(LOCK)["Capital city of Italy?"]["guid"] == guid
+    assert anki.import_deck(DECK) == (0, 1, 2)
+    assert card_showing(anki, "Capital city of Italy?").note().guid == guid
 
 
 def test_lock_with_a_merge_conflict_stops_the_build_with_its_line(
@@ -578,3 +654,108 @@ def test_lock_with_a_merge_conflict_stops_the_build_with_its_line(
     assert result.stdout.startswith("nothing written")
     assert LOCK.read_bytes() == conflicted
     assert DECK.read_bytes() == deck_bytes
+
+
+# --- 8. two contributors, one lock ------------------------------------------------------------
+
+BASE = {
+    "notes/a.md": "## Capital of France?\n\nParis\n\n## Capital of Italy?\n\nRome\n",
+    "notes/m.md": "## Capital of Spain?\n\nMadrid\n",
+    "notes/z.md": "## Capital of Chile?\n\nSantiago\n\n## Capital of Peru?\n\nLima\n",
+}
+
+
+def clone(source: Path, target: Path) -> Path:
+    """A contributor's working copy of the project (sources, deck and lock)."""
+    shutil.copytree(source, target)
+    return target
+
+
+def contributor_imports(project: Path, merged: Path, other_card: str) -> int:
+    """A contributor imports their own build, then the merged one: the new notes it adds
+    (the other contributor's card must be among the 7 notes, each shown once)."""
+    profile = AnkiProfile(project.parent / f"{project.name}-anki")
+    try:
+        assert profile.import_deck(project / "deck.apkg") == (6, 0, 0)
+        new, _, _ = profile.import_deck(merged / "deck.apkg")
+        assert profile.col.note_count() == 7, project.name
+        card_showing(profile, other_card)
+        return new
+    finally:
+        profile.close()
+
+
+def merge_file(ours: Path, base: Path, theirs: Path) -> tuple[int, str]:
+    """`git merge-file -p`: git's three-way merge of one file (the number of conflicts)."""
+    done = subprocess.run(
+        ["git", "merge-file", "-p", str(ours), str(base), str(theirs)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout
+
+
+def test_cleanly_merged_locks_of_two_contributors_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice and Bob each add a card to a different file shortly after the shared build
+    (within as many seconds as the deck has notes); git merges their locks without a
+    conflict, and the merged project builds and imports into both collections."""
+    base = tmp_path / "base"
+    write_files(base, BASE)
+    assert build([base / "notes"], base / "deck.apkg", timestamp=FIXED_TIME).written
+    alice, bob = clone(base, tmp_path / "alice"), clone(base, tmp_path / "bob")
+    write_files(alice, {"notes/a.md": "## Capital of Norway?\n\nOslo\n\n" + BASE["notes/a.md"]})
+    write_files(bob, {"notes/z.md": BASE["notes/z.md"] + "\n## Capital of Japan?\n\nTokyo\n"})
+    for project in (alice, bob):
+        assert build([project / "notes"], project / "deck.apkg", timestamp=FIXED_TIME + 2).written
+
+    merged = clone(alice, tmp_path / "merged")
+    write_files(merged, {"notes/z.md": (bob / "notes/z.md").read_text(encoding="utf-8")})
+    conflicts, lock_text = merge_file(alice / "deck.lock", base / "deck.lock", bob / "deck.lock")
+    assert conflicts == 0, lock_text
+    (merged / "deck.lock").write_text(lock_text, encoding="utf-8")
+    # Both new cards were numbered "the lock's newest note id + 1000": the same note id.
+    monkeypatch.chdir(merged)
+    result = run_build("notes", "-o", "deck.apkg")
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 added" in changes_line(result) and "0 removed" in changes_line(result)
+
+    assert contributor_imports(alice, merged, "Capital of Japan?") == 1
+    assert contributor_imports(bob, merged, "Capital of Norway?") == 1
+
+
+def test_lock_conflict_resolved_by_taking_one_side_brings_in_the_other_sides_card(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Alice and Bob each append a card to the same file: their locks conflict. Taking
+    Bob's lock (as the error message suggests) and building again brings in Alice's card
+    under the guid her own build gave it, so neither collection gets a duplicate."""
+    base = tmp_path / "base"
+    write_files(base, BASE)
+    assert build([base / "notes"], base / "deck.apkg", timestamp=FIXED_TIME).written
+    alice, bob = clone(base, tmp_path / "alice"), clone(base, tmp_path / "bob")
+    norway, japan = "\n## Capital of Norway?\n\nOslo\n", "\n## Capital of Japan?\n\nTokyo\n"
+    write_files(alice, {"notes/z.md": BASE["notes/z.md"] + norway})
+    write_files(bob, {"notes/z.md": BASE["notes/z.md"] + japan})
+    for project in (alice, bob):
+        assert build([project / "notes"], project / "deck.apkg").written  # the real clock
+
+    merged = clone(alice, tmp_path / "merged")
+    write_files(merged, {"notes/z.md": BASE["notes/z.md"] + norway + japan})
+    conflicts, lock_text = merge_file(alice / "deck.lock", base / "deck.lock", bob / "deck.lock")
+    assert conflicts > 0
+    (merged / "deck.lock").write_text(lock_text, encoding="utf-8")
+    monkeypatch.chdir(merged)
+    refused = run_build("notes", "-o", "deck.apkg")
+    assert refused.exit_code == 1 and "unresolved merge conflict" in refused.stderr
+    shutil.copyfile(bob / "deck.lock", merged / "deck.lock")  # git checkout --theirs
+    result = build_ok("notes", "-o", "deck.apkg")
+    assert changes_line(result).startswith("changes: 1 added, 0 changed, 0 reworded, 0 removed")
+
+    assert contributor_imports(alice, merged, "Capital of Japan?") == 1
+    assert contributor_imports(bob, merged, "Capital of Norway?") == 1
