@@ -109,9 +109,10 @@ def plan(
     keys = [_keys(r, note_types[r.note.kind], folder) for r in rendered]
     # A card left out for an error is not gone: its entry waits for the next build.
     broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
-    entries = identity.match(keys, old.notes, protected=broken)
+    entries = _same_note_type(rendered, identity.match(keys, old.notes, protected=broken), problems)
     stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
-    stamper = _Stamper(stamp, max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING), old)
+    first_id = _first_new_id(max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING), lock_path)
+    stamper = _Stamper(stamp, first_id, old)
     plan = Plan(
         [], {}, Lock(exists=True), ChangeReport(lock_path, first_build=not old.exists), set()
     )
@@ -131,6 +132,17 @@ def plan(
     plan.lock.notes = _in_old_places(plan.lock.notes, kept, old.notes)
     plan.note_type_modified, plan.lock.note_types = _note_types(note_types, old, stamp)
     return plan
+
+
+def _first_new_id(lowest: int, lock_path: Path) -> int:
+    """New note ids are milliseconds (Anki shows them as the creation time). Each deck
+    keeps its own remainder modulo the spacing, so two decks built in the same second
+    don't hand out the same ids: Anki would renumber one deck's notes on import, and the
+    `nid:` search for removed notes would then find the other deck's note."""
+    digest = hashlib.sha256(lock_path.name.encode()).digest()
+    remainder = int.from_bytes(digest[:4], "big") % NOTE_ID_SPACING
+    candidate = lowest - lowest % NOTE_ID_SPACING + remainder
+    return candidate if candidate >= lowest else candidate + NOTE_ID_SPACING
 
 
 class _Stamper:
@@ -155,7 +167,6 @@ class _Stamper:
             guid = identity.fresh_guid(note.guid, self.taken)
             self.taken.add(guid)
             return StampedNote(note, guid, self.new_note_id(), self.modified), Change.ADDED
-        _warn_kind_change(note, entry, problems)
         change = _change(key, entry)
         modified = entry.modified if change is Change.UNCHANGED else self.modified
         return StampedNote(note, entry.guid, entry.note_id, modified), change
@@ -207,14 +218,24 @@ def _change(key: identity.NoteKeys, entry: LockedNote) -> Change:
     return Change.REWORDED if key.front != entry.front else Change.CHANGED
 
 
-def _warn_kind_change(note: RenderedNote, entry: LockedNote, problems: Problems) -> None:
-    if note.note.kind.value != entry.kind:
-        problems.warning(
-            note.note.source,
-            f"this card's note type changed ({entry.kind} → {note.note.kind.value}); Anki's "
-            "import keeps the old type for a note it already has, so it will not show the "
-            "change. To get it, delete the note in Anki before importing (its reviews go too).",
-        )
+def _same_note_type(
+    notes: list[RenderedNote], entries: list[LockedNote | None], problems: Problems
+) -> list[LockedNote | None]:
+    """Drop matches whose note type changed: Anki's import cannot change the type of a
+    note it has (it skips the note as "conflicting", on every import after), so such a
+    card becomes a new note, and the old one is reported as removed."""
+    kept: list[LockedNote | None] = []
+    for note, entry in zip(notes, entries, strict=True):
+        if entry is not None and note.note.kind.value != entry.kind:
+            problems.warning(
+                note.note.source,
+                f"the card's note type changed ({entry.kind} → {note.note.kind.value}): "
+                "Anki cannot change the type of a note it has, so this is a new note; the "
+                "old one (and its reviews) is listed as removed",
+            )
+            entry = None
+        kept.append(entry)
+    return kept
 
 
 def _keys(note: RenderedNote, note_type: NoteType, folder: Path) -> identity.NoteKeys:

@@ -167,9 +167,8 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
             click.echo(str(error), err=True)
             status = 1
             continue
-        if check_only:
-            click.echo(f"{display_path(spec.config)}: ", nl=False)
-        status = max(status, _report(result))
+        label = f"{display_path(spec.config)}: " if check_only else ""
+        status = max(status, _report(result, label))
     return status
 
 
@@ -202,11 +201,11 @@ def _progress(count: int) -> Iterator[Progress | None]:
         yield bar.update
 
 
-def _report(result: BuildResult) -> int:
+def _report(result: BuildResult, label: str = "") -> int:
     """Problems on stderr; the summary and the changes on stdout; the exit status."""
     for problem in result.problems:
         click.echo(str(problem), err=True)
-    click.echo(result.summary())
+    click.echo(label + result.summary())
     for line in result.change_lines():
         click.echo(line)
     return 1 if result.errors else 0

@@ -101,11 +101,14 @@ def match(
 
     1. the same explicit id;
     2. the same cell id in the same notebook;
-    3. the same content (fields, tags, deck, note type): a card moved to another file;
-    4. the same front text: the back was edited, or the card moved and changed;
+    3. the same content (fields, tags, deck, note type): tells apart cards with the same
+       front (which have ids of their own) and a card that only gained an explicit id;
+    4. the same front text: the back was edited, or the card moved to another file or
+       deck (which changes its Source field or deck, so not its content);
     5. the same cell id in a notebook that is gone from the build: a renamed notebook;
     6. the same place: the only new card between the same two neighbours in the same
-       file as the only vanished one there: a reworded front.
+       file as the only vanished one there, neither with an explicit or cell id (a
+       card with a new id of its own is a new card): a reworded front.
 
     An entry goes to one note at most; among several candidates the same file wins,
     then the earlier entry. Entries of `protected` files (files with errors in this build,
@@ -188,9 +191,12 @@ def _match_by_place(
         vanished_in_gap = _gaps([e.guid if e.guid in claimed else None for e in old])
         for gap, new in new_in_gap.items():
             vanished = vanished_in_gap.get(gap, [])
-            if len(new) == 1 and len(vanished) == 1:
-                found[positions[new[0]]] = old[vanished[0]]
-                claimed.add(old[vanished[0]].guid)
+            if len(new) != 1 or len(vanished) != 1:
+                continue
+            note, entry = notes[positions[new[0]]], old[vanished[0]]
+            if not (note.explicit_id or note.cell_id or entry.explicit_id or entry.cell_id):
+                found[positions[new[0]]] = entry
+                claimed.add(entry.guid)
 
 
 def _gaps(anchors: list[str | None]) -> dict[tuple[str | None, str | None], list[int]]:

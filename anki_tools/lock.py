@@ -16,7 +16,7 @@ import yaml
 
 from .errors import AnkiToolsError
 from .files import write_atomically
-from .notes import Source
+from .notes import Source, display_path
 
 VERSION = 1
 SUFFIX = ".lock"
@@ -109,7 +109,8 @@ def _check_conflict_markers(text: str, path: Path) -> None:
         if line.startswith(CONFLICT_MARKERS):
             raise LockError(
                 "unresolved merge conflict: keep one side (e.g. `git checkout --theirs "
-                f"{path.as_posix()}`) and build again; the build brings in the other side's cards",
+                f"{display_path(path)}`) and build again; the build brings in the other "
+                "side's cards",
                 Source(path, number),
             )
 

@@ -207,13 +207,14 @@ def deck_description(spec: DeckSpec) -> str:
     text = (
         sanitize(markdown(spec.description, extensions=["sane_lists"])) if spec.description else ""
     )
-    place = html.escape(spec.project.name)
+    # Not the project folder's name: the deck must not change with the clone's folder.
+    place = ""
     if spec.url and SAFE_URL_RE.match(spec.url):
-        place = f'<a href="{html.escape(spec.url)}">{html.escape(spec.url)}</a>'
+        place = f' in <a href="{html.escape(spec.url)}">{html.escape(spec.url)}</a>'
     sources = ", ".join(f"<code>{html.escape(glob)}</code>" for glob in spec.sources)
     config = html.escape(spec.config.resolve().relative_to(spec.project).as_posix())
     origin = (
-        f'<p class="at-origin">Built with anki-tools from {place}: {sources} '
-        f"(deck config <code>{config}</code>).</p>"
+        f'<p class="at-origin">Built with anki-tools from {sources} '
+        f"(deck config <code>{config}</code>){place}.</p>"
     )
     return text + "\n" + origin if text else origin

@@ -338,7 +338,7 @@ def test_description_is_rendered_markdown_then_the_origin(project: Path) -> None
     assert deck_description(spec) == (
         "<p>Cards about <strong>Python</strong>.</p>\n"
         "<ul>\n<li>one</li>\n<li>two</li>\n</ul>\n"
-        '<p class="at-origin">Built with anki-tools from proj: <code>notes/*.md</code>, '
+        '<p class="at-origin">Built with anki-tools from <code>notes/*.md</code>, '
         "<code>more/&lt;b&gt;</code> (deck config <code>decks/x.yaml</code>).</p>"
     )
 
@@ -347,7 +347,7 @@ def test_no_description_gives_only_the_origin(project: Path) -> None:
     """Without a description the deck shows just where it comes from."""
     spec = spec_for(project, "sources: notes\n")
     assert deck_description(spec) == (
-        '<p class="at-origin">Built with anki-tools from proj: <code>notes</code> '
+        '<p class="at-origin">Built with anki-tools from <code>notes</code> '
         "(deck config <code>decks/x.yaml</code>).</p>"
     )
 
@@ -376,22 +376,28 @@ def test_description_html_is_sanitized(project: Path) -> None:
 
 @pytest.mark.parametrize("url", ["https://example.org/a?b=1&c=2", "http://example.org/"])
 def test_an_http_url_links_the_origin(project: Path, url: str) -> None:
-    """An http(s) `url` replaces the project name with an escaped link to it."""
+    """An http(s) `url` is added as an escaped link."""
     spec = spec_for(project, f"sources: notes\nurl: '{url}'\n")
     escaped = url.replace("&", "&amp;")
     assert deck_description(spec) == (
-        f'<p class="at-origin">Built with anki-tools from <a href="{escaped}">{escaped}</a>: '
-        "<code>notes</code> (deck config <code>decks/x.yaml</code>).</p>"
+        '<p class="at-origin">Built with anki-tools from <code>notes</code> (deck config '
+        f'<code>decks/x.yaml</code>) in <a href="{escaped}">{escaped}</a>.</p>'
     )
+
+
+def test_the_description_does_not_name_the_project_folder(project: Path) -> None:
+    """The same sources give the same deck in any clone, whatever its folder is called."""
+    spec = spec_for(project, "sources: notes\n")
+    assert project.name not in deck_description(spec)
 
 
 @pytest.mark.parametrize(
     "url", ["javascript:alert(1)", "JavaScript:alert(1)", "data:text/html,hi", "example.org"]
 )
 def test_an_unsafe_or_relative_url_is_not_linked(project: Path, url: str) -> None:
-    """A url that is not http(s) leaves the plain project name and no link."""
+    """A url that is not http(s) is left out: no link, no text."""
     spec = spec_for(project, f"sources: notes\nurl: '{url}'\n")
     described = deck_description(spec)
     assert "<a " not in described
     assert url not in described
-    assert "Built with anki-tools from proj: " in described
+    assert described.endswith("(deck config <code>decks/x.yaml</code>).</p>")

@@ -759,3 +759,31 @@ def test_lock_conflict_resolved_by_taking_one_side_brings_in_the_other_sides_car
 
     assert contributor_imports(alice, merged, "Capital of Japan?") == 1
     assert contributor_imports(bob, merged, "Capital of Norway?") == 1
+
+
+def test_a_card_whose_note_type_changed_arrives_as_a_new_note(
+    write_notes: WriteNotes, in_tmp: Path, anki: AnkiProfile
+) -> None:
+    """Anki skips a known note whose type changed (basic → reversed) as "conflicting" on
+    every import, so the build makes it a new note, warns, and lists the old one as
+    removed; the learner gets the reversed cards instead of a card that never updates."""
+    write_notes({"geo/a.md": GEOGRAPHY})
+    build_ok("notes", "-o", str(DECK))
+    assert anki.import_deck(DECK) == (3, 0, 0)
+    old = card_showing(anki, "Capital of Italy?").note()
+
+    reverse = GEOGRAPHY.replace("## Capital of Italy?", "## Capital of Italy? {.reverse}")
+    write_notes({"geo/a.md": reverse})
+    result = build_ok("notes", "-o", str(DECK))
+    assert "note type changed (basic → reversed)" in result.stderr
+    assert changes_line(result) == (
+        "changes: 1 added, 0 changed, 0 reworded, 1 removed, 2 unchanged"
+    )
+    assert f"nid:{old.id}" in result.stdout
+    assert anki.import_deck(DECK) == (1, 0, 2)
+    reversed_notes = [
+        anki.col.get_note(nid) for nid in anki.col.find_notes("Capital of Italy")
+    ]
+    types = sorted(note.note_type()["name"] for note in reversed_notes)  # type: ignore[index]
+    assert len(types) == 2 and "reversed" in types[1].lower(), types
+    assert anki.col.card_count() == 5  # 2 unchanged + the old one + 2 reversed cards

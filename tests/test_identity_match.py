@@ -467,10 +467,12 @@ def test_first_build_adds_every_note(builder: Builder) -> None:
     assert result.report.first_build
     assert result.report.counts() == "3 added, 0 changed, 0 reworded, 0 removed, 0 unchanged"
     assert [n.modified for n in result.notes] == [NOW] * 3
+    remainder = result.notes[0].note_id - NOW * 1000  # the deck's own, see below
+    assert 0 <= remainder < NOTE_ID_SPACING
     assert [n.note_id for n in result.notes] == [
-        NOW * 1000,
-        NOW * 1000 + NOTE_ID_SPACING,
-        NOW * 1000 + 2 * NOTE_ID_SPACING,
+        NOW * 1000 + remainder,
+        NOW * 1000 + remainder + NOTE_ID_SPACING,
+        NOW * 1000 + remainder + 2 * NOTE_ID_SPACING,
     ]
     assert [n.guid for n in result.notes] == [n.rendered.guid for n in result.notes]
     assert result.new_guids == {n.guid for n in result.notes}
@@ -524,7 +526,7 @@ def test_new_note_ids_follow_the_lock_at_the_same_now(builder: Builder) -> None:
     more = THREE + "\n## Four\n\nd\n\n## Five\n\ne\n"
     second = builder.plan({"a.md": more}, first.lock, now=NOW)
     assert changes_of(second)[3:] == [Change.ADDED, Change.ADDED]
-    latest = NOW * 1000 + 2 * NOTE_ID_SPACING
+    latest = first.notes[2].note_id
     assert [n.note_id for n in second.notes] == [n.note_id for n in first.notes] + [
         latest + NOTE_ID_SPACING,
         latest + 2 * NOTE_ID_SPACING,
@@ -536,7 +538,8 @@ def test_new_note_ids_follow_the_lock_at_the_same_now(builder: Builder) -> None:
 def test_new_note_ids_at_a_later_now_start_at_now(builder: Builder) -> None:
     first = builder.plan({"a.md": THREE}, Lock())
     second = builder.plan({"a.md": THREE + "\n## Four\n\nd\n"}, first.lock, now=NOW + 3600)
-    assert second.notes[3].note_id == (NOW + 3600) * 1000
+    remainder = first.notes[0].note_id % NOTE_ID_SPACING
+    assert second.notes[3].note_id == (NOW + 3600) * 1000 + remainder
     assert second.notes[3].modified == NOW + 3600
 
 
@@ -639,17 +642,22 @@ def test_copied_notebook_does_not_take_the_cards_of_a_broken_original(builder: B
     assert first.lock.notes[1] in second.lock.notes
 
 
-def test_kind_change_is_a_warning(builder: Builder) -> None:
+def test_kind_change_makes_a_new_note_with_a_warning(builder: Builder) -> None:
+    """Anki cannot change a note's type on import: the card becomes a new note (a new
+    guid, never its natural one, which the old note holds) and the old one is removed."""
     first = builder.plan({"a.md": "## Q {#q}\n\na\n"}, Lock())
     problems = Problems()
     second = builder.plan({"a.md": "## Q {#q .reverse}\n\na\n"}, first.lock, problems=problems)
-    assert second.notes[0].guid == first.notes[0].guid
-    assert changes_of(second) == [Change.CHANGED]
+    assert second.notes[0].guid != first.notes[0].guid
+    assert changes_of(second) == [Change.ADDED]
+    assert [e.guid for e in second.report.removed] == [first.notes[0].guid]
     (warning,) = problems.warnings
     assert warning.source.path == builder.root / "a.md"
     assert "note type changed (basic → reversed)" in warning.message
-    assert "delete the note in Anki before importing" in warning.message
+    assert "listed as removed" in warning.message
     assert second.lock.notes[0].kind == "reversed"
+    third = builder.plan({"a.md": "## Q {#q .reverse}\n\na\n"}, second.lock)
+    assert third.notes[0].guid == second.notes[0].guid, "the new note keeps its guid after"
 
 
 def test_no_warning_when_the_kind_stays(builder: Builder) -> None:
@@ -686,3 +694,30 @@ def test_note_type_moves_when_its_id_changes(builder: Builder) -> None:
     second = builder.plan({"a.md": THREE}, replace(first.lock, note_types=old), now=NOW + 7)
     assert second.note_type_modified[Kind.BASIC] == NOW + 7
     assert second.note_type_modified[Kind.CLOZE] == NOW
+
+
+def test_place_never_gives_an_old_card_to_a_card_with_an_id_of_its_own() -> None:
+    """A card deleted and replaced at its place by one with a new `{#id}` is a new card."""
+    old = [entry("a1"), entry("a2"), entry("a3")]
+    replacement = replace(new("x"), explicit_id="brand-new")
+    assert guids(match([same(old[0]), replacement, same(old[2])], old)) == ["a1", None, "a3"]
+
+
+def test_place_never_gives_an_old_card_with_an_id_to_another_card() -> None:
+    """A vanished card that had an id (or a cell id) is not reworded into an anonymous one."""
+    old = [entry("a1"), entry("a2", explicit_id="kept"), entry("a3")]
+    assert guids(match([same(old[0]), new("x"), same(old[2])], old)) == ["a1", None, "a3"]
+    old = [entry("c1", "n.ipynb"), entry("c2", "n.ipynb", cell_id="c2"), entry("c3", "n.ipynb")]
+    notes = [same(old[0]), new("x", "n.ipynb"), same(old[2])]
+    assert guids(match(notes, old)) == ["c1", None, "c3"]
+
+
+def test_decks_built_in_the_same_second_get_different_note_ids(builder: Builder) -> None:
+    """Each deck keeps its own remainder of the note id spacing, so two decks built in one
+    run never hand out the same ids (Anki would renumber one deck's notes on import, and
+    a later `nid:` search for a removed note would find the other deck's note)."""
+    ids = set()
+    for name in ("python.lock", "rust.lock", "sql.lock", "git.lock"):
+        builder.lock_path = builder.lock_path.with_name(name)
+        ids |= {n.note_id for n in builder.plan({"a.md": THREE}, Lock()).notes}
+    assert len(ids) == 4 * 3
