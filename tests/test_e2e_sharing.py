@@ -781,9 +781,7 @@ def test_a_card_whose_note_type_changed_arrives_as_a_new_note(
     )
     assert f"nid:{old.id}" in result.stdout
     assert anki.import_deck(DECK) == (1, 0, 2)
-    reversed_notes = [
-        anki.col.get_note(nid) for nid in anki.col.find_notes("Capital of Italy")
-    ]
+    reversed_notes = [anki.col.get_note(nid) for nid in anki.col.find_notes("Capital of Italy")]
     types = sorted(note.note_type()["name"] for note in reversed_notes)  # type: ignore[index]
     assert len(types) == 2 and "reversed" in types[1].lower(), types
     assert anki.col.card_count() == 5  # 2 unchanged + the old one + 2 reversed cards
