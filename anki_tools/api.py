@@ -27,10 +27,11 @@ def export_notebook(
 
     `notebook` defaults to the notebook this code runs in, when that can be known
     (JupyterLab, Notebook 7, VS Code). `output` defaults to the notebook's path with
-    `.apkg`. `deck` is used where the notebook names no deck in a `DECK =` cell; it
-    wins over the notebook metadata's `anki.deck`. The notebook is read from disk:
-    save it first. Content errors are in the result, not raised; nothing is written
-    when there are errors unless `keep_going`.
+    `.apkg`; the deck's lock file goes beside it (`lesson.lock`), so that a rebuilt
+    deck updates the notes already imported. `deck` is used where the notebook names
+    no deck in a `DECK =` cell; it wins over the notebook metadata's `anki.deck`. The
+    notebook is read from disk: save it first. Content errors are in the result, not
+    raised; nothing is written when there are errors unless `keep_going`.
     """
     path = Path(notebook) if notebook is not None else this_notebook()
     if not path.is_file():
