@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
 from pathlib import Path
@@ -161,7 +162,7 @@ def test_one_line_per_note_in_order(tmp_path: Path) -> None:
     note_lines = [line for line in lines if line.startswith("  - ")]
     assert len(note_lines) == len(notes)
     for line, note in zip(note_lines, notes, strict=True):
-        assert line.startswith(f'  - {{guid: "{note.guid}", source: "{note.source}", ')
+        assert line.startswith(f'  - {{"guid": "{note.guid}", "source": "{note.source}", ')
         assert line.endswith("}")
         (parsed,) = yaml.safe_load(line.strip())
         assert parsed["title"] == note.title
@@ -176,18 +177,20 @@ def test_every_string_is_double_quoted_and_numbers_are_bare(tmp_path: Path) -> N
     write_lock(sample_lock([note]), path, DECK)
     (line,) = [x for x in path.read_text(encoding="utf-8").split("\n") if x.startswith("  - ")]
     assert line == (
-        '  - {guid: "guid7", source: "notes/file.md:7", title: "Question 7?", '
-        'nid: 1700000007000, modified: 1700000007, front: "front7", content: "content7", '
-        'kind: "basic", id: "no", cell: "1e3"}'
+        '  - {"guid": "guid7", "source": "notes/file.md:7", "title": "Question 7?", '
+        '"nid": 1700000007000, "modified": 1700000007, "front": "front7", '
+        '"content": "content7", "kind": "basic", "id": "no", "cell": "1e3"}'
     )
+    assert json.loads(line[4:])["id"] == "no", "each note line is a JSON object too"
 
 
 def test_optional_keys_are_left_out(tmp_path: Path) -> None:
     path = tmp_path / "out.lock"
     write_lock(sample_lock([entry(1)]), path, DECK)
     text = path.read_text(encoding="utf-8")
-    assert " id: " not in text
-    assert " cell: " not in text
+    (line,) = [x for x in text.split("\n") if x.startswith("  - ")]
+    assert '"id": ' not in line
+    assert '"cell": ' not in line
 
 
 def test_header_comments_name_the_deck(tmp_path: Path) -> None:
@@ -199,7 +202,7 @@ def test_header_comments_name_the_deck(tmp_path: Path) -> None:
     assert "Build again rather than edit it." in lines[2]
     assert lines[3] == "version: 1"
     assert lines[4] == "note_types:"
-    assert lines[5] == '  basic: {id: 1600000001, hash: "hash-basic", modified: 1700000000}'
+    assert lines[5] == '  basic: {"id": 1600000001, "hash": "hash-basic", "modified": 1700000000}'
 
 
 def test_written_text_is_printable_utf8_without_raw_line_breaks(tmp_path: Path) -> None:
@@ -503,3 +506,35 @@ def test_failed_write_keeps_the_old_lock_and_no_temporary_file(
     assert caught.value.message == f"cannot write the lock file: {os.strerror(errno.ENOSPC)}"
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["out.lock"]
+
+
+def test_a_lock_edited_by_hand_in_plain_yaml_still_reads(tmp_path: Path) -> None:
+    """The fast line-by-line reading is only a shortcut: a lock in any YAML shape (keys
+    unquoted, block style, comments between notes) reads the same."""
+    path = tmp_path / "out.lock"
+    path.write_text(
+        "version: 1\n"
+        "note_types: {}\n"
+        "notes:\n"
+        "  # kept after a merge\n"
+        "  - guid: g1\n"
+        "    source: a.md:1\n"
+        "    title: One\n"
+        "    nid: 1000\n"
+        "    modified: 5\n"
+        "    front: f\n"
+        "    content: c\n"
+        "    kind: basic\n",
+        encoding="utf-8",
+    )
+    (note,) = read_lock(path).notes
+    assert (note.guid, note.source, note.note_id, note.modified) == ("g1", "a.md:1", 1000, 5)
+
+
+def test_written_lock_reads_back_through_yaml_alone(tmp_path: Path) -> None:
+    """Every written lock is plain YAML too, so any YAML tool (and the slow path) reads it."""
+    path = tmp_path / "out.lock"
+    notes = [entry(i) for i in range(3)]
+    write_lock(sample_lock(notes), path, DECK)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert [item["guid"] for item in data["notes"]] == [note.guid for note in notes]
