@@ -2,9 +2,8 @@
 
 Fronts are compared as sets of letter trigrams of their words (so "returns" and "return",
 or a typo, still look alike) by Jaccard similarity. Comparing every pair would be slow
-for big decks, so candidates come from a prefix filter (Bayardo et al., "Scaling up all
-pairs similarity search", 2007): two sets this alike must share one of their rarest
-trigrams.
+for big decks, so candidates come from a prefix filter: two sets this alike must share
+one of their rarest trigrams.
 """
 
 from __future__ import annotations
@@ -27,19 +26,19 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
     """Warn about each pair of alike fronts in one deck, in different files, one of them new.
 
     Pairs of notes both known to the lock were reported when the second one came in, so
-    known notes are only indexed, never looked up: a rebuild with few new cards is quick.
+    they are not looked for: a rebuild with few new cards is quick.
     """
     by_deck: dict[str, list[int]] = defaultdict(list)
-    for position in sorted(range(len(notes)), key=lambda p: new[p]):  # known ones first
-        by_deck[notes[position].deck].append(position)
+    for position, note in enumerate(notes):
+        by_deck[note.deck].append(position)
     warnings = []
     for positions in by_deck.values():
         if not any(new[p] for p in positions):
             continue
         texts = [_words(notes[p].front) for p in positions]
-        files = [notes[p].source.path for p in positions]
+        paths = [str(notes[p].source.path) for p in positions]
         probing = [new[p] for p in positions]
-        for first, second, score in alike_pairs(texts, THRESHOLD, probing, files):
+        for first, second, score in alike_pairs(texts, THRESHOLD, probing, paths):
             one, other = sorted((positions[first], positions[second]))
             same = texts[first] == texts[second]
             warnings.append((other, one, _message(notes[one], score, same)))
@@ -69,37 +68,40 @@ def alike_pairs(
 ) -> Iterator[tuple[int, int, float]]:
     """Every pair (earlier, later, similarity) of texts at least `threshold` alike.
 
-    With `probing`, a text marked False is only indexed: pairs of two such texts are not
-    looked for (put them first). With `groups`, pairs within one group are left out.
+    With `probing`, pairs of two texts marked False are not looked for. With `groups`,
+    pairs within one group are left out. Texts go from small to large, each looked up
+    with its probing prefix and indexed with the shorter indexing prefix (Xiao et al.,
+    "Efficient similarity joins for near duplicate detection", 2008).
     """
     sets = [trigrams(text) for text in texts]
+    labels = list(groups) if groups is not None else list(range(len(texts)))
     frequency = Counter(gram for grams in sets for gram in grams)
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, grams in enumerate(sets):
-        if not grams:
-            continue
+    every: dict[str, list[int]] = defaultdict(list)  # all texts so far
+    looked_for: dict[str, list[int]] = defaultdict(list)  # those marked True so far
+    for position in sorted(range(len(sets)), key=lambda p: (len(sets[p]), p)):
+        grams = sets[position]
         rarest_first = sorted(grams, key=lambda gram: (frequency[gram], gram))
-        # EPSILON: 0.55 * 100 is 55.000000000000007 in floating point, not 55.
-        prefix = rarest_first[: len(grams) - math.ceil(threshold * len(grams) - EPSILON) + 1]
-        if probing is None or probing[position]:
-            candidates = sorted({earlier for gram in prefix for earlier in index[gram]})
-            for earlier in candidates:
-                if groups is not None and groups[earlier] == groups[position]:
-                    continue
-                score = _alike(sets[earlier], grams, threshold)
-                if score is not None:
-                    yield earlier, position, score
-        for gram in prefix:
-            index[gram].append(position)
+        probes = probing is None or probing[position]
+        index = every if probes else looked_for
+        prefix = rarest_first[: _prefix_length(len(grams), threshold)]
+        # Texts come small to large: a much smaller earlier one cannot be this alike.
+        smallest = threshold * len(grams) - EPSILON
+        for earlier in sorted({earlier for gram in prefix for earlier in index[gram]}):
+            if len(sets[earlier]) < smallest or labels[earlier] == labels[position]:
+                continue
+            score = _jaccard(sets[earlier], grams)
+            if score >= threshold:
+                yield min(earlier, position), max(earlier, position), score
+        for gram in rarest_first[: _prefix_length(len(grams), 2 * threshold / (1 + threshold))]:
+            every[gram].append(position)
+            if probes:
+                looked_for[gram].append(position)
 
 
-def _alike(one: frozenset[str], other: frozenset[str], threshold: float) -> float | None:
-    """Their Jaccard similarity if it reaches `threshold` (sizes too far apart can't)."""
-    small, large = sorted((len(one), len(other)))
-    if small < threshold * large - EPSILON:
-        return None
-    score = _jaccard(one, other)
-    return score if score >= threshold else None
+def _prefix_length(size: int, threshold: float) -> int:
+    """How many of a set's rarest items two sets this alike must share one of."""
+    # EPSILON: 0.55 * 100 is 55.000000000000007 in floating point, not 55.
+    return size - math.ceil(threshold * size - EPSILON) + 1 if size else 0
 
 
 def _jaccard(one: frozenset[str], other: frozenset[str]) -> float:
