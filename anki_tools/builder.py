@@ -93,15 +93,11 @@ def _write_collection(
         # Temporary ids far below real ones (milliseconds since 1970), so none collide.
         package.write_to_db(cursor, 0, itertools.count(1))
         ids = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
-        for stamped in notes:
-            old_id, new_id, modified = ids[stamped.guid], stamped.note_id, stamped.modified
-            cursor.execute(
-                "UPDATE cards SET id = ? + ord, nid = ?, mod = ? WHERE nid = ?",
-                (new_id, new_id, modified, old_id),
-            )
-            cursor.execute(
-                "UPDATE notes SET id = ?, mod = ? WHERE id = ?", (new_id, modified, old_id)
-            )
+        stamps = [(n.note_id, n.modified, ids[n.guid]) for n in notes]
+        cursor.executemany(
+            "UPDATE cards SET id = ?1 + ord, nid = ?1, mod = ?2 WHERE nid = ?3", stamps
+        )
+        cursor.executemany("UPDATE notes SET id = ?1, mod = ?2 WHERE id = ?3", stamps)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model in models.values():
