@@ -11,12 +11,12 @@ give the same bytes.
 
 from __future__ import annotations
 
-import itertools
 import json
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import genanki
@@ -86,18 +86,22 @@ def _write_collection(
     model_times: dict[int, int],
     path: Path,
 ) -> None:
-    """genanki's collection, then the lock's note ids and modified times over its own."""
+    """genanki's collection with the lock's note ids and modified times."""
+    by_guid = {stamped.guid: stamped for stamped in notes}
+    # Most notes share a time (all of a first build; the unchanged ones later): that is
+    # genanki's, and only the others are set after it.
+    times = Counter(stamped.modified for stamped in notes).most_common(1)
+    common = times[0][0] if times else 0
     connection = sqlite3.connect(path)
     try:
         cursor = connection.cursor()
-        # Temporary ids far below real ones (milliseconds since 1970), so none collide.
-        package.write_to_db(cursor, 0, itertools.count(1))
-        ids = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
-        stamps = [(n.note_id, n.modified, ids[n.guid]) for n in notes]
-        cursor.executemany(
-            "UPDATE cards SET id = ?1 + ord, nid = ?1, mod = ?2 WHERE nid = ?3", stamps
-        )
-        cursor.executemany("UPDATE notes SET id = ?1, mod = ?2 WHERE id = ?3", stamps)
+        package.write_to_db(cursor, common, _ids(package, by_guid))
+        written = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
+        if any(written[guid] != stamped.note_id for guid, stamped in by_guid.items()):
+            raise RuntimeError("genanki numbered the notes in an unexpected order")
+        others = [(n.modified, n.note_id) for n in notes if n.modified != common]
+        cursor.executemany("UPDATE notes SET mod = ? WHERE id = ?", others)
+        cursor.executemany("UPDATE cards SET mod = ? WHERE nid = ?", others)
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         for model in models.values():
@@ -106,6 +110,17 @@ def _write_collection(
         connection.commit()
     finally:
         connection.close()
+
+
+def _ids(package: genanki.Package, by_guid: dict[str, StampedNote]) -> Iterator[int]:
+    """The ids genanki draws, in its order: each note's, then each of its cards' (the
+    note's id + the card's number). A change of that order is caught after writing."""
+    for deck in package.decks:
+        for note in deck.notes:
+            note_id = by_guid[note.guid].note_id
+            yield note_id
+            for card in note.cards:
+                yield note_id + card.ord
 
 
 def _zip(collection: Path, media: Iterable[Media], target: Path) -> None:
