@@ -16,7 +16,7 @@ import yaml
 from .errors import AnkiToolsError
 from .notes import DeckSpec, Source
 from .parsers import is_skipped, is_source, sources_in
-from .parsers.common import read_text, split_tags
+from .parsers.common import read_text, split_tags, yaml_problem
 
 CONFIG_FOLDER = "decks"
 KEYS = ("name", "description", "sources", "output", "tags", "theme", "url")
@@ -38,15 +38,16 @@ def find_deck_configs(project: Path) -> list[Path]:
 
 def load_deck_config(path: Path) -> DeckSpec:
     """Read and check one config; every mistake is a ConfigError with its line."""
-    text = read_text(path)
+    # One parse gives both the node tree (each key's line) and the data.
+    loader = yaml.SafeLoader(read_text(path))
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or "not valid YAML"
+        line, problem = yaml_problem(error)
         raise ConfigError(f"invalid YAML: {problem}", Source(path, line)) from error
+    finally:
+        loader.dispose()
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise ConfigError("a deck config is a mapping: name, sources, …", Source(path, 1))
     lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}

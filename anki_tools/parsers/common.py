@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from ..errors import SourceError
 from ..notes import Source
 
@@ -40,3 +42,10 @@ def split_tags(value: object, source: Source) -> tuple[str, ...]:
     if isinstance(value, list) and all(isinstance(tag, (str, int)) for tag in value):
         return tuple(part for tag in value for part in str(tag).split())
     raise SourceError("'tags' must be a list or a space-separated string", source)
+
+
+def yaml_problem(error: yaml.YAMLError, first_line: int = 1) -> tuple[int | None, str]:
+    """The line (counting the YAML's first line as `first_line`) and the short reason."""
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + first_line if mark is not None else None
+    return line, getattr(error, "problem", None) or "not valid YAML"

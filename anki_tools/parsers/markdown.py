@@ -13,7 +13,7 @@ from markdown.extensions.attr_list import get_attrs_and_remainder
 from .. import body
 from ..errors import Problems, SourceError
 from ..notes import Kind, Note, Source
-from .common import deck_from_path, read_text, split_tags
+from .common import deck_from_path, read_text, split_tags, yaml_problem
 
 HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 # Only `{#id .class key="value" …}` is an attribute list: `## Set literal {1, 2}` keeps its braces.
@@ -65,10 +65,10 @@ def _front_matter(lines: list[str], path: Path, problems: Problems) -> tuple[Fro
     try:
         data = yaml.safe_load("\n".join(lines[1:end])) or {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise SourceError(f"invalid YAML front matter: {problem}", Source(path, line)) from error
+        line, problem = yaml_problem(error, first_line=2)  # the line after the `---`
+        raise SourceError(
+            f"invalid YAML front matter: {problem}", Source(path, line or 1)
+        ) from error
     if not isinstance(data, dict):
         raise SourceError("front matter must be a mapping of keys to values", Source(path, 2))
     return _front_matter_values(data, Source(path, 1), problems), end + 1
