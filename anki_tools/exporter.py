@@ -14,7 +14,7 @@ from nbconvert.exporters import Exporter
 from nbconvert.utils.exceptions import ConversionException
 from traitlets import Bool, Unicode
 
-from . import pipeline
+from . import lock, pipeline
 from .errors import AnkiToolsError, Problem, Problems, Severity
 from .notes import Source
 from .parsers import notebook
@@ -67,8 +67,8 @@ class AnkiExporter(Exporter):
             output = Path(folder) / f"{path.stem}.apkg"
             # The lock goes beside the notebook, where nbconvert writes the deck by default.
             options = pipeline.BuildOptions(keep_going=self.keep_going)
-            lock = path.with_suffix(".lock")
-            result = pipeline.build_notes(notes, output, problems, options, lock_path=lock)
+            lock_path = lock.path_for(path.with_suffix(".apkg"))
+            result = pipeline.build_notes(notes, output, problems, options, lock_path=lock_path)
             self._log_problems(result)  # with keep_going, errors of the cards left out
             if not result.written:
                 self._fail(result.errors)
