@@ -187,7 +187,6 @@ def build_notes(
         builder.write_package(plan.notes, note_types, plan.note_type_modified, output, descriptions)
         lock.write_lock(plan.lock, lock_path, output)
         result.written = True
-    result.problems = problems.items
     return result
 
 
@@ -207,7 +206,6 @@ def preview(
         good, load_note_types(templates, theme), folder, problems.items
     )
     result.written = True
-    result.problems = problems.items
     return result
 
 
