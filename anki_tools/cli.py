@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -12,7 +13,7 @@ import click
 
 from . import __version__, config, parsers, pipeline
 from .errors import AnkiToolsError
-from .notes import display_path
+from .notes import DeckSpec, display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names
@@ -87,7 +88,7 @@ def build(
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
-    with _progress(len(pipeline.find_sources(paths))) as progress:
+    with _progress(lambda: len(pipeline.find_sources(paths))) as progress:
         result = _run(lambda: pipeline.build_paths(paths, output, deck, options, progress))
     sys.exit(_report(result))
 
@@ -160,8 +161,7 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
     for path in configs:
         try:
             spec = config.load_deck_config(path)
-            files = len(config.source_files(spec, lambda message: None))
-            with _progress(files) as progress:
+            with _progress(partial(_config_files, spec)) as progress:
                 result = pipeline.build_deck(spec, options, progress, check_only)
         except AnkiToolsError as error:  # this deck can't be built; the others still can
             click.echo(str(error), err=True)
@@ -192,9 +192,16 @@ def _default_name(paths: tuple[Path, ...]) -> str:
     return first.stem if first.is_file() else first.name or "deck"
 
 
+def _config_files(spec: DeckSpec) -> int:
+    return len(config.source_files(spec, lambda message: None))
+
+
 @contextmanager
-def _progress(count: int) -> Iterator[Progress | None]:
-    if not sys.stderr.isatty() or count < PROGRESS_MIN_FILES:
+def _progress(count_files: Callable[[], int]) -> Iterator[Progress | None]:
+    """A bar on a terminal for long builds. The files are counted only for a terminal:
+    the build finds them again, and piped runs (CI) need not walk the sources twice."""
+    count = count_files() if sys.stderr.isatty() else 0
+    if count < PROGRESS_MIN_FILES:
         yield None
         return
     with click.progressbar(length=count, label="Building", file=sys.stderr) as bar:

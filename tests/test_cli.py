@@ -112,7 +112,7 @@ def test_progress_bar_only_on_a_terminal_for_long_builds(
     root = write_notes({f"n{i}.md": f"## Q{i}\n\nA\n" for i in range(files)})
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with cli._progress(len(pipeline.find_sources([root]))) as progress:
+    with cli._progress(lambda: len(pipeline.find_sources([root]))) as progress:
         assert (progress is not None) is shown
         if progress:
             progress(files)
