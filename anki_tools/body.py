@@ -1,220 +1,254 @@
-"""The card-body grammar shared by Markdown notes and notebook cells.
+"""The card body, shared by Markdown notes and notebook cells, judged on tokens.
 
-Separator lines (`-`, `-h`, `-i`) split a body into front, back and hint; the
-inline markers (cloze, type-in, spoiler, quote box) are checked for balance here
-and turned into HTML by render.py.
+A body's block tokens are split at separator tokens (`-`, `-h`, `-i`) into front,
+back and hint `Part`s; `scan` reads a part's tokens for cloze and type-in markers
+and for markers left unbalanced. Markers inside code, math and raw HTML are judged
+by what holds them: code keeps its clozes and boxes, math its braces.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from markdown_it.token import Token
+from markdown_it.utils import EnvType
+
+from . import engine, grammar
 from .errors import Problems
-from .notes import Kind, Source
+from .notes import EMPTY, Kind, Note, Part, Source
 
-SEPARATORS = {"-": "back", "-i": "back", "-h": "hint"}
-
-FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-CLOZE_RE = re.compile(r"\{\{c\d+::")
-CLOZE_SPAN_RE = re.compile(r"\{\{c\d+::.*?\}\}", re.DOTALL)
-TYPE_IN_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
-SPOILER = "(S)"
-QUOTE_LINE = "(Q)"
-INLINE_CODE_RE = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)")
-LITERAL_OPTION_RE = re.compile(r"(?:^|\s)literal(?:\s|=|$)")
+# Markers left in text after the inline rules took what was balanced.
+TEXT_MARKER_RE = re.compile(
+    r"(?P<typein>\{\{\{|\}\}\})|(?P<open>\{\{c(?P<number>\d+)::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
+)
+MATH_TOKENS = {"math_inline", "math_inline_double", "math_block", "amsmath"}
 
 
 @dataclass(frozen=True)
 class Body:
-    """A body split at its separator lines; each part is Markdown."""
+    """A body split at its separator lines."""
 
-    front: str
-    back: str
-    hint: str
+    front: Part
+    back: Part
+    hint: Part
     image: bool  # a `-i` line: the back replaces the front when flipped
     split: bool  # a `-` or `-i` line was present
 
 
-def fenced_lines(lines: list[str]) -> list[bool]:
-    """Mark the lines inside (or delimiting) fenced code, where no grammar applies."""
-    mask: list[bool] = []
-    fence: str | None = None
-    for line in lines:
-        match = FENCE_RE.match(line)
-        if fence is None:
-            if match:
-                fence = match.group(1)
-            mask.append(fence is not None)
-            continue
-        mask.append(True)
-        if match and _closes(match.group(1), fence, line):
-            fence = None
-    return mask
-
-
-def _closes(marker: str, fence: str, line: str) -> bool:
-    """A closing fence: same character, at least as long, nothing after it."""
-    rest = line.strip()[len(marker) :].strip()
-    return marker[0] == fence[0] and len(marker) >= len(fence) and not rest
-
-
-def split_body(lines: list[str], source: Source, problems: Problems) -> Body:
-    """Split body lines (the first at `source.line`) at `-`, `-h` and `-i` lines."""
-    parts: dict[str, list[str]] = {"front": [], "back": [], "hint": []}
+def split_body(
+    tokens: list[Token],
+    lines: list[str],
+    span: tuple[int, int],
+    env: EnvType,
+    source: Source,
+    problems: Problems,
+) -> Body:
+    """Split a body (block tokens of `lines[span[0]:span[1]]`) at its separators."""
+    parts: dict[str, list[tuple[int, int, list[Token]]]] = {"front": [], "back": [], "hint": []}
     seen: dict[str, int] = {}
-    current = "front"
+    current, start, chunk = "front", span[0], []
     image = False
-    for number, (line, in_code) in enumerate(
-        zip(lines, fenced_lines(lines), strict=False), source.line or 1
-    ):
-        marker = line.rstrip()
-        if in_code or marker not in SEPARATORS:
-            parts[current].append(line)
+    for token in tokens:
+        if token.type != "card_separator" or token.level != 0:
+            chunk.append(token)
             continue
-        target = SEPARATORS[marker]
+        line = token.map[0] if token.map else start
+        parts[current].append((start, line, chunk))
+        target = grammar.SEPARATORS[token.markup]
         if target in seen:
             problems.error(
-                source.at_line(number),
-                f"second '{marker}' line in one card (the first is on line {seen[target]})",
+                source.at_line(line + 1),
+                f"second '{token.markup}' line in one card (the first is on line {seen[target]})",
             )
-        seen[target] = number
-        image = image or marker == "-i"
-        current = target
-    texts = {name: "\n".join(part).strip("\n") for name, part in parts.items()}
-    return Body(texts["front"], texts["back"], texts["hint"], image, "back" in seen)
+        seen[target] = line + 1
+        image = image or token.markup == "-i"
+        current, start, chunk = target, line + 1, []
+    parts[current].append((start, span[1], chunk))
+    made = {name: _part(pieces, lines, env) for name, pieces in parts.items()}
+    return Body(made["front"], made["back"], made["hint"], image, "back" in seen)
 
 
-def without_literal_code(text: str) -> str:
-    """Blank out fences marked `literal` (a notebook's code, or by hand): their braces are
-    code, not markers. Lines stay in place, so line numbers in messages still fit."""
-    if "literal" not in text:
-        return text  # the common case
-    lines = text.split("\n")
-    fence: str | None = None
-    literal = False
-    for index, line in enumerate(lines):
-        match = FENCE_RE.match(line)
-        if fence is None:
-            if match:
-                fence = match.group(1)
-                literal = LITERAL_OPTION_RE.search(line[match.end() :]) is not None
-        elif match and _closes(match.group(1), fence, line):
-            fence = None
-        if literal:
-            lines[index] = ""
-            literal = fence is not None
-    return "\n".join(lines)
+def _part(pieces: list[tuple[int, int, list[Token]]], lines: list[str], env: EnvType) -> Part:
+    """The lines and tokens of one part (a second separator of a kind appends to it)."""
+    texts, tokens, first = [], [], None
+    for start, end, chunk in pieces:
+        text = "\n".join(lines[start:end])
+        stripped = text.strip("\n")
+        if stripped:
+            first = first or start + 1 + len(text) - len(text.lstrip("\n"))
+            texts.append(stripped)
+        tokens += chunk
+    if not texts:
+        return EMPTY
+    return Part("\n".join(texts), first, tuple(engine.finish(tokens, env)))
 
 
-def has_cloze(text: str) -> bool:
-    return CLOZE_RE.search(without_literal_code(text)) is not None
+def text_part(text: str, line: int | None = None) -> Part:
+    """A part from Markdown that comes with no parse of its own (generated code fences)."""
+    if not text.strip():
+        return EMPTY
+    return Part(text, line, tuple(engine.parse(text)))
 
 
-def has_type_in(text: str) -> bool:
-    return TYPE_IN_RE.search(without_literal_code(text)) is not None
+def heading_part(text: str, line: int, env: EnvType | None = None) -> Part:
+    """A heading's text as a paragraph: the front of a card (attribute list removed)."""
+    opening = Token("paragraph_open", "p", 1, map=[line - 1, line], block=True)
+    inline = Token("inline", "", 0, map=[line - 1, line], content=text, children=[], block=True)
+    closing = Token("paragraph_close", "p", -1, block=True)
+    return Part(text, line, tuple(engine.finish([opening, inline, closing], env or {})))
 
 
-def has_markers(text: str) -> bool:
-    return has_cloze(text) or has_type_in(text)
+def join(*parts: Part) -> Part:
+    """Parts one after the other, as one field."""
+    filled = [part for part in parts if part.text.strip()]
+    if not filled:
+        return EMPTY
+    if len(filled) == 1:
+        return filled[0]
+    text = "\n\n".join(part.text for part in filled)
+    return Part(text, filled[0].line, tuple(token for part in filled for token in part.tokens))
 
 
-def kind_of(question: str, image: bool, reverse: bool) -> Kind:
+def parts_of(note: Note) -> tuple[Part, Part, Part]:
+    """A note's parsed fields; a note made in code is parsed here."""
+    if note.parts is not None:
+        return note.parts
+    return (text_part(note.front), text_part(note.back), text_part(note.hint))
+
+
+# --- markers --------------------------------------------------------------------------
+
+
+@dataclass
+class Markers:
+    """What a part holds: cloze numbers, type-in boxes, and markers left unclosed."""
+
+    clozes: set[int] = field(default_factory=set)
+    typein: bool = False
+    problems: list[tuple[int | None, str]] = field(default_factory=list)
+    depth: int = 0  # clozes open at this point of the walk
+    opened: tuple[int | None, str] | None = None  # where the outermost open cloze began
+
+    def has_any(self) -> bool:
+        return bool(self.clozes) or self.typein
+
+
+def scan(part: Part) -> Markers:
+    """Walk a part's tokens in order; marks math inside a cloze for the renderer."""
+    markers = Markers()
+    for token in part.tokens:
+        line = token.map[0] + 1 if token.map else part.line
+        if token.type == "inline":
+            _scan_inline(token, line, markers)
+        elif token.type == "fence":
+            if not grammar.fence_info(token.info).literal:
+                _scan_code(token.content, line + 1 if line else None, markers)  # under the ```
+        elif token.type in ("code_block", "html_block"):
+            _scan_code(token.content, line, markers)
+        elif token.type in MATH_TOKENS:
+            _scan_math(token, line, markers)
+    if markers.depth and markers.opened:
+        where, opening = markers.opened
+        markers.problems.append((where, f"unbalanced cloze '{opening}': no '}}}}'"))
+    return markers
+
+
+def _scan_inline(inline: Token, line: int | None, markers: Markers) -> None:
+    content = inline.content
+    for child in inline.children or ():
+        if child.type == "text":
+            _scan_text(child.content, _line_in(content, child.content, line), markers)
+        elif child.type == "code_inline":
+            _scan_code(child.content, line, markers)
+        elif child.type == "typein":
+            markers.typein = True
+        elif child.type in MATH_TOKENS:
+            _scan_math(child, line, markers)
+    for offset, text in enumerate(content.split("\n")):
+        if text.strip() == grammar.QUOTE_LINE:
+            at = line + offset if line else None
+            markers.problems.append((at, "unbalanced quote box '(Q)': no closing '(Q)'"))
+            break
+    for child in inline.children or ():
+        if child.type == "text" and grammar.SPOILER in child.content:
+            at = _line_in(content, child.content, line)
+            markers.problems.append((at, "unbalanced spoiler '(S)': no closing '(S)'"))
+            break
+
+
+def _scan_text(text: str, line: int | None, markers: Markers) -> None:
+    for match in TEXT_MARKER_RE.finditer(text):
+        if match.group("open"):
+            _open(markers, int(match.group("number")), line, match.group("open"))
+        elif match.group("close") and markers.depth:
+            markers.depth -= 1
+        elif match.group("typein") and not (markers.depth and match.group(0) == "}}}"):
+            message = f"unbalanced type-in '{match.group(0)}': close it on the same line"
+            markers.problems.append((line, message))
+
+
+def _scan_code(code: str, line: int | None, markers: Markers) -> None:
+    """In code a `}}` only closes an open cloze; `{{{…}}}` is a box."""
+    for match in grammar.CODE_MARKER_RE.finditer(code):
+        if match.group("typein"):
+            markers.typein = True
+        elif match.group("open"):
+            number = grammar.CLOZE_OPEN_RE.match(match.group("open"))
+            at = line + code.count("\n", 0, match.start()) if line else None
+            _open(markers, int(number.group(1)) if number else 1, at, match.group("open"))
+        elif markers.depth:
+            markers.depth -= 1
+
+
+def _scan_math(token: Token, line: int | None, markers: Markers) -> None:
+    """Braces in math are math; a cloze Anki reads inside MathJax still counts."""
+    if markers.depth and not grammar.CLOZE_OPEN_RE.search(token.content):
+        token.meta[engine.IN_CLOZE] = True
+        return
+    _scan_code(grammar.TYPE_IN_RE.sub("", token.content), line, markers)
+
+
+def _open(markers: Markers, number: int, line: int | None, opening: str) -> None:
+    if not markers.depth:
+        markers.opened = (line, opening)
+    markers.depth += 1
+    markers.clozes.add(number)
+
+
+def _line_in(content: str, text: str, line: int | None) -> int | None:
+    """The line of `text` inside an inline token's content (its first occurrence)."""
+    if line is None or "\n" not in content:
+        return line
+    return line + content[: max(content.find(text), 0)].count("\n")
+
+
+def check(parts: tuple[Part, ...], source: Source, problems: Problems) -> None:
+    """Report markers left unbalanced, each kind once per card."""
+    reported: set[str] = set()
+    for part in parts:
+        for line, message in scan(part).problems:
+            kind = message.split("'")[0]
+            if kind not in reported:
+                reported.add(kind)
+                problems.error(source.at_line(line) if line else source, message)
+
+
+def has_markers(*parts: Part) -> bool:
+    return any(scan(part).has_any() for part in parts)
+
+
+def cloze_numbers(part: Part) -> set[int]:
+    return scan(part).clozes
+
+
+def kind_of(question: Part, image: bool, reverse: bool) -> Kind:
     """The note type a card needs: markers in its question first, then `-i`, then reverse."""
-    if has_cloze(question):
+    markers = scan(question)
+    if markers.clozes:
         return Kind.CLOZE
-    if has_type_in(question):
+    if markers.typein:
         return Kind.TYPE_IN
     if image:
         return Kind.IMAGE
     return Kind.REVERSED if reverse else Kind.BASIC
-
-
-def check_markers(text: str, source: Source, problems: Problems) -> None:
-    """Report cloze, type-in, spoiler and quote markers that are not closed."""
-    first = source.line or 1
-    text = without_literal_code(text)
-    lines = text.split("\n")
-    without_type_in = TYPE_IN_RE.sub("", text)
-    for what, pattern in (("type-in '{{{'", "{{{"), ("type-in '}}}'", "}}}")):
-        if pattern in without_type_in:
-            line = _line_of(lines, pattern, first)
-            problems.error(source.at_line(line), f"unbalanced {what}: close it on the same line")
-            return
-    leftover = CLOZE_SPAN_RE.sub("", without_type_in)
-    opening = CLOZE_RE.search(leftover)
-    if opening:
-        line = _line_of(lines, opening.group(0), first)
-        problems.error(source.at_line(line), f"unbalanced cloze '{opening.group(0)}': no '}}}}'")
-    _check_line_markers(lines, first, source, problems)
-
-
-def _check_line_markers(lines: list[str], first: int, source: Source, problems: Problems) -> None:
-    """Spoilers pair up within a paragraph; quote boxes need a closing `(Q)` line."""
-    paragraph_start: int | None = None
-    count = 0
-    for number, (line, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=False), first):
-        if in_code or not line.strip():
-            if count % 2 and paragraph_start is not None:
-                break
-            paragraph_start, count = None, 0
-            continue
-        occurrences = INLINE_CODE_RE.sub("", line).count(SPOILER)
-        if occurrences and paragraph_start is None:
-            paragraph_start = number
-        count += occurrences
-    if count % 2 and paragraph_start is not None:
-        problems.error(
-            source.at_line(paragraph_start), "unbalanced spoiler '(S)': no closing '(S)'"
-        )
-    _, unclosed = find_quote_boxes(lines)
-    if unclosed is not None:
-        problems.error(
-            source.at_line(first + unclosed), "unbalanced quote box '(Q)': no closing '(Q)'"
-        )
-
-
-@dataclass(frozen=True)
-class QuoteBox:
-    """Line indexes of a quote box: `(Q)` quote `(Q)` [source `(Q)`]."""
-
-    start: int
-    middle: int  # the `(Q)` that ends the quote
-    end: int  # the last `(Q)`; equal to middle when there is no source
-
-
-def find_quote_boxes(lines: list[str]) -> tuple[list[QuoteBox], int | None]:
-    """Find quote boxes; also return the index of an opening `(Q)` left unclosed."""
-    if not any(line.strip() == QUOTE_LINE for line in lines):
-        return [], None  # the common case, without computing the fences
-    markers = [
-        index
-        for index, (line, in_code) in enumerate(zip(lines, fenced_lines(lines), strict=False))
-        if not in_code and line.strip() == QUOTE_LINE
-    ]
-    boxes: list[QuoteBox] = []
-    position = 0
-    while position < len(markers):
-        if position + 1 == len(markers):
-            return boxes, markers[position]
-        start, middle = markers[position], markers[position + 1]
-        following = markers[position + 2] if position + 2 < len(markers) else None
-        # A source sits right under the quote: no blank line before its closing `(Q)`.
-        if following is not None and _is_source(lines[middle + 1 : following]):
-            boxes.append(QuoteBox(start, middle, following))
-            position += 3
-        else:
-            boxes.append(QuoteBox(start, middle, middle))
-            position += 2
-    return boxes, None
-
-
-def _is_source(lines: list[str]) -> bool:
-    return bool(lines) and all(line.strip() for line in lines)
-
-
-def _line_of(lines: list[str], needle: str, first: int) -> int:
-    for number, line in enumerate(lines, first):
-        if needle in line:
-            return number
-    return first

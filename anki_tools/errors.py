@@ -8,20 +8,6 @@ from enum import Enum
 from .notes import Source
 
 
-def locate(source: Source, needle: str) -> Source:
-    """The first line at or after `source` that mentions `needle`, for a precise message."""
-    if source.line is None or source.cell is not None:  # a notebook cell is precise enough
-        return source
-    try:
-        lines = source.path.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return source
-    for number in range(source.line, len(lines) + 1):
-        if needle in lines[number - 1]:
-            return source.at_line(number)
-    return source
-
-
 class AnkiToolsError(Exception):
     """A mistake in the user's input; the CLI prints it without a traceback."""
 

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from .errors import Problems, locate
-from .notes import Media, Note
+from .errors import Problems
+from .notes import EMPTY, Media, Note, Part, Source
 
 REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 ATTACHMENT = "attachment:"
@@ -26,6 +26,7 @@ class MediaCollector:
         self.note = note
         self.problems = problems
         self.files: dict[str, Media] = {}
+        self.part: Part = EMPTY  # the field being rendered, for the line of a message
 
     def resolve(self, reference: str) -> str | None:
         """The media name for an image reference, or None when it cannot be used."""
@@ -61,4 +62,11 @@ class MediaCollector:
         return name
 
     def _error(self, reference: str, message: str) -> None:
-        self.problems.error(locate(self.note.source, reference), message)
+        self.problems.error(self._where(reference), message)
+
+    def _where(self, reference: str) -> Source:
+        """The line of the field that mentions the reference (the field's own text)."""
+        source, part = self.note.source, self.part
+        if part.line is None or reference not in part.text:
+            return source
+        return source.at_line(part.line + part.text[: part.text.index(reference)].count("\n"))

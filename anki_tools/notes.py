@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from markdown_it.token import Token
+
 
 @dataclass(frozen=True)
 class Source:
@@ -45,6 +47,22 @@ class Kind(Enum):
 
 
 @dataclass(frozen=True)
+class Part:
+    """One field's Markdown, the source line it starts on, and its tokens.
+
+    The tokens come from the source's one markdown-it parse (block tokens with their
+    inline children): the renderer turns them into HTML without parsing again.
+    """
+
+    text: str
+    line: int | None = None  # 1-based, in the file (a notebook: in the cell)
+    tokens: tuple[Token, ...] = field(default=(), compare=False, hash=False)
+
+
+EMPTY = Part("")
+
+
+@dataclass(frozen=True)
 class Note:
     """One parsed card: Markdown fields, never HTML."""
 
@@ -62,6 +80,8 @@ class Note:
     url: str | None = None
     code_language: str | None = None  # language of indented code blocks
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)
+    # front, back and hint as parsed; None for a note made in code (parsed when rendered)
+    parts: tuple[Part, Part, Part] | None = field(default=None, compare=False, hash=False)
 
 
 @dataclass(frozen=True)

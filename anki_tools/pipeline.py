@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -15,7 +14,6 @@ from .notes import DeckSpec, Kind, Note, RenderedNote, Source
 from .result import BuildResult
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
-CLOZE_NUMBER_RE = re.compile(r"\{\{c(\d+)::")
 Progress = Callable[[int], None]
 
 
@@ -92,7 +90,7 @@ def card_count(note: Note) -> int:
     if note.kind is Kind.REVERSED:
         return 2
     if note.kind is Kind.CLOZE:
-        return len(set(CLOZE_NUMBER_RE.findall(body.without_literal_code(note.front)))) or 1
+        return len(body.cloze_numbers(body.parts_of(note)[0])) or 1
     return 1
 
 

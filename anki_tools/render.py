@@ -1,4 +1,4 @@
-"""Note (Markdown fields) → RenderedNote (HTML fields): one Markdown → HTML path."""
+"""Note (parsed fields) → RenderedNote (HTML fields): one Markdown → HTML path."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from markdown import Markdown, markdown
-
-from . import highlight, identity
-from .errors import Problems, locate
-from .markup import CardExtension
+from . import body, engine, grammar, highlight, identity
+from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
-from .notes import DeckSpec, Kind, Note, RenderedNote
+from .notes import DeckSpec, Kind, Note, Part, RenderedNote
 from .sanitize import sanitize
 
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
@@ -22,9 +19,6 @@ TYPE_IN_MARKER_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 CODE_SLOT = '<div class="at-code-slot">\ue010{}\ue011</div>'
 CODE_SLOT_RE = re.compile('<div class="at-code-slot">\ue010(\\d+)\ue011</div>')
 SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
-# A title is one line of inline text: a leading `>`, `#`, bullet or `1.` would make it a
-# quote, heading or list, so that first character is escaped.
-BLOCK_START_RE = re.compile(r"^([>#]|[-*+](?=\s)|\d+(?=[.)]\s))")
 
 FIELD_NAMES = {
     Kind.CLOZE: ("Text", "Back Extra", "Hint", "Source"),
@@ -37,38 +31,9 @@ def field_names(kind: Kind) -> tuple[str, ...]:
 
 
 class Renderer:
-    """Renders notes with one reusable Markdown instance (building one is slow)."""
+    """Renders the parsed fields of notes to sanitized HTML."""
 
     def __init__(self) -> None:
-        self._card = CardExtension(self._render_code)
-        self._markdown = Markdown(
-            extensions=[
-                "tables",
-                "footnotes",
-                "attr_list",
-                "def_list",
-                "abbr",
-                "md_in_html",
-                "sane_lists",
-                "pymdownx.tilde",
-                "pymdownx.superfences",
-                "pymdownx.arithmatex",
-                self._card,
-            ],
-            extension_configs={
-                "pymdownx.superfences": {
-                    "custom_fences": [
-                        {
-                            "name": "*",
-                            "class": "highlight",
-                            "format": self._fence,
-                            "validator": _fence_options,
-                        }
-                    ]
-                },
-                "pymdownx.arithmatex": {"generic": True},
-            },
-        )
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
@@ -78,24 +43,35 @@ class Renderer:
         self._note, self._problems = note, problems
         media = MediaCollector(note, problems)
         names = field_names(note.kind)
-        texts = (note.front, note.back, note.hint)
-        fields = {name: self.to_html(text, media) for name, text in zip(names, texts, strict=False)}
-        title = inline_title(plain_title(note.title))
-        # Most fronts are the heading itself: no need to convert it twice.
-        title_html = fields[names[0]] if title == note.front else self.to_html(title, media)
-        fields[names[3]] = source_field(note, title_html.removeprefix("<p>").removesuffix("</p>"))
+        parts = body.parts_of(note)
+        fields = {
+            name: self.part_html(part, media) for name, part in zip(names, parts, strict=False)
+        }
+        title = plain_title(note.title)
+        # Most fronts are the heading itself: no need to render it twice.
+        if title == note.front and _one_paragraph(parts[0]):
+            title_html = fields[names[0]].removeprefix("<p>").removesuffix("</p>")
+        else:
+            title_html = self._clean(engine.render_inline(title), media, Part(title, None))
+        fields[names[3]] = source_field(note, title_html)
         guid = identity.guid(note)
         return RenderedNote(note, guid, fields, tuple(media.files.values()))
 
     def to_html(self, text: str, media: MediaCollector) -> str:
         """Markdown → sanitized HTML, with images resolved to media names."""
-        if not text.strip():
+        return self.part_html(body.text_part(text, 1), media)
+
+    def part_html(self, part: Part, media: MediaCollector) -> str:
+        """A parsed field → sanitized HTML."""
+        if not part.tokens:
             return ""
-        assert self._card.indented is not None
-        self._card.indented.language = self._note.code_language if self._note else None
         self._code_blocks = []
-        self._markdown.reset()
-        markup = self._markdown.convert(text)
+        language = self._note.code_language if self._note else None
+        markup = engine.render(part.tokens, self._render_code, language)
+        return self._clean(markup.rstrip("\n"), media, part)
+
+    def _clean(self, markup: str, media: MediaCollector, part: Part) -> str:
+        media.part = part  # where an image's messages point
         clean = sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
         return CODE_SLOT_RE.sub(self._code_block, clean)
 
@@ -103,59 +79,25 @@ class Renderer:
         index = int(match.group(1))
         return self._code_blocks[index] if index < len(self._code_blocks) else ""
 
-    def _render_code(self, code: str, language: str | None, options: dict[str, str]) -> str:
-        lines = _line_numbers(options.get("hl_lines", ""))
-        linenums = options.get("linenums")
-        start = int(linenums) if linenums and linenums.isdigit() else (1 if linenums else None)
+    def _render_code(self, code: str, info: grammar.FenceInfo, line: int | None) -> str:
         # Indented blocks keep the blank lines before the next block: not part of the code.
-        literal = "literal" in options
-        result = highlight.highlight(code.rstrip("\n"), language, lines, start, literal)
+        result = highlight.highlight(
+            code.rstrip("\n"), info.language, list(info.hl_lines), info.linenums, info.literal
+        )
         if not result.known_language and self._note is not None:
+            source = self._note.source
             self._problems.warning(
-                locate(self._note.source, language or ""),
-                f"unknown code language '{language}', shown as plain text",
+                source.at_line(line) if line else source,
+                f"unknown code language '{info.language}', shown as plain text",
             )
         # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
         # quarter of the build time otherwise) and goes back in after it, in a slot.
         self._code_blocks.append(result.html.rstrip("\n"))
         return CODE_SLOT.format(len(self._code_blocks) - 1)
 
-    def _fence(
-        self,
-        src: str,
-        language: str,
-        class_name: str,
-        options: dict[str, str],
-        md: Markdown,
-        **kwargs: object,
-    ) -> str:
-        return self._render_code(src, language or None, options)
 
-
-def _fence_options(
-    language: str,
-    inputs: dict[str, str],
-    options: dict[str, str],
-    attrs: dict[str, str],
-    md: Markdown,
-) -> bool:
-    """Accept `hl_lines="2 3"`, `linenums` (bare or with a start number) and `literal`."""
-    for key, value in inputs.items():
-        if key in ("hl_lines", "linenums", "literal"):
-            options[key] = "1" if key in ("linenums", "literal") and value == key else value
-        else:
-            attrs[key] = value
-    return True
-
-
-def _line_numbers(spec: str) -> list[int]:
-    """`hl_lines="1 3-5"` → [1, 3, 4, 5]."""
-    numbers: list[int] = []
-    for part in spec.split():
-        first, _, last = part.partition("-")
-        if first.isdigit() and (not last or last.isdigit()):
-            numbers += range(int(first), int(last or first) + 1)
-    return numbers
+def _one_paragraph(part: Part) -> bool:
+    return len(part.tokens) == 3 and part.tokens[0].type == "paragraph_open"
 
 
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
@@ -187,16 +129,6 @@ def _relative_path(path: Path, root: Path) -> str:
         return path.name
 
 
-def inline_title(title: str) -> str:
-    """Escape what would start a block, so the title stays one line of text."""
-    return BLOCK_START_RE.sub(_escape_block_start, title.strip())
-
-
-def _escape_block_start(match: re.Match[str]) -> str:
-    start = match.group(1)
-    return start + "\\" if start[0].isdigit() else "\\" + start
-
-
 def plain_title(title: str) -> str:
     """A heading without cloze or type-in markers, for fields Anki shows as they are."""
     return TYPE_IN_MARKER_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
@@ -204,9 +136,7 @@ def plain_title(title: str) -> str:
 
 def deck_description(spec: DeckSpec) -> str:
     """The deck's description in Anki: the config's Markdown, then where the deck comes from."""
-    text = (
-        sanitize(markdown(spec.description, extensions=["sane_lists"])) if spec.description else ""
-    )
+    text = _description_html(spec.description) if spec.description else ""
     # Not the project folder's name: the deck must not change with the clone's folder.
     place = ""
     if spec.url and SAFE_URL_RE.match(spec.url):
@@ -218,3 +148,12 @@ def deck_description(spec: DeckSpec) -> str:
         f"(deck config <code>{config}</code>){place}.</p>"
     )
     return text + "\n" + origin if text else origin
+
+
+def _description_html(text: str) -> str:
+    """A deck config's description: Markdown without cards, images or highlighting."""
+
+    def plain_code(code: str, info: grammar.FenceInfo, line: int | None) -> str:
+        return f"<pre><code>{html.escape(code)}</code></pre>"
+
+    return sanitize(engine.render(engine.parse(text), plain_code, None).rstrip("\n"))

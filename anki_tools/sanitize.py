@@ -9,7 +9,8 @@ import nh3
 
 # Removed together with everything inside them.
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "noscript", "template"}
-ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) - DROPPED_WITH_CONTENT
+# `section` holds the footnotes that markdown-it writes; like `article`, it is only a box.
+ALLOWED_TAGS = (set(nh3.ALLOWED_TAGS) | {"section"}) - DROPPED_WITH_CONTENT
 ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     **{tag: set(values) for tag, values in nh3.ALLOWED_ATTRIBUTES.items()},
     "*": {"class", "id", "title", "lang", "dir", "style"},

@@ -239,7 +239,7 @@ def test_spoiler_quote_math_and_image(cards, anki: AnkiProfile) -> None:
     assert r"\(e^{i\pi} + 1 = 0\)" in card.answer
     assert r"\[\int_0^1 x\,dx\]" in card.answer
     name = media_name(PNG_BYTES, ".png")
-    assert f'<img alt="a dot" src="{name}">' in card.answer
+    assert f'<img src="{name}" alt="a dot">' in card.answer
     assert anki.media_files() == {name: PNG_BYTES}
 
 

@@ -789,7 +789,7 @@ def test_attachments_are_decoded_and_embedded(nb) -> None:
     rendered, problems = render(note)
     name = media_name(PNG_BYTES, ".png")
     assert [(m.name, m.data) for m in rendered.media] == [(name, PNG_BYTES)]
-    assert f'<img alt="a pixel" src="{name}">' in rendered.fields["Back"]
+    assert f'<img src="{name}" alt="a pixel">' in rendered.fields["Back"]
     assert problems == []
 
 

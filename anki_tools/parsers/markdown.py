@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from markdown.extensions.attr_list import get_attrs_and_remainder
+from markdown_it.token import Token
+from markdown_it.utils import EnvType
 
-from .. import body
+from .. import body, engine, grammar
 from ..errors import Problems, SourceError
-from ..notes import Kind, Note, Source
+from ..notes import Kind, Note, Part, Source
 from .common import deck_from_path, read_text, split_tags, yaml_problem
 
-HEADING_RE = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-# Only `{#id .class key="value" …}` is an attribute list: `## Set literal {1, 2}` keeps its braces.
-ATTR = r"""(?:[#.][^\s{}="']+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+))"""
-ATTRS_RE = re.compile(rf"\{{:?\s*({ATTR}(?:\s+{ATTR})*)\s*\}}\s*$")
 NO_CARDS_HINT = "cards start at headings of the card level, '## ' by default"
 FRONT_MATTER_KEYS = {"deck", "tags", "card_level", "reverse", "url"}
 
@@ -41,15 +37,25 @@ class Heading:
     options: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class Card:
+    """A card heading and its body: block tokens and the line range they came from."""
+
+    heading: Heading
+    tokens: list[Token]
+    span: tuple[int, int]  # line indexes: first body line, end (exclusive)
+
+
 def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
-    """Parse one Markdown notes file into cards."""
+    """Parse one Markdown notes file into cards: one markdown-it parse of the whole file."""
     lines = read_text(path).split("\n")
     meta, first = _front_matter(lines, path, problems)
-    cards = _cards(lines, first, meta.card_level)
+    # The front matter becomes blank lines, so token lines are the file's lines.
+    tokens, env = engine.parse_blocks("\n" * first + "\n".join(lines[first:]))
     default_deck = meta.deck or deck or deck_from_path(path, root)
     notes = []
-    for heading, card_lines in cards:
-        note = _note(path, root, heading, card_lines, meta, default_deck, problems)
+    for card in _cards(tokens, len(lines), meta.card_level):
+        note = _note(path, root, card, lines, env, meta, default_deck, problems)
         if note is not None:
             notes.append(note)
     return notes
@@ -96,77 +102,79 @@ def _front_matter_values(data: dict[str, Any], source: Source, problems: Problem
     )
 
 
-def _cards(lines: list[str], first: int, level: int) -> list[tuple[Heading, list[str]]]:
-    """Split at headings of the card level; a higher heading ends a card."""
-    cards: list[tuple[Heading, list[str]]] = []
-    current: list[str] | None = None
-    in_code = body.fenced_lines(lines)
-    for index in range(first, len(lines)):
-        match = None if in_code[index] else HEADING_RE.match(lines[index])
-        if match and len(match.group(1)) <= level:
-            current = None
-            if len(match.group(1)) == level:
-                current = []
-                cards.append((_heading(match.group(2), index + 1), current))
+def _cards(tokens: list[Token], line_count: int, level: int) -> list[Card]:
+    """Split at `#` headings of the card level; a higher one ends a card. Headings inside
+    code, lists or quotes are not tokens at the top level, and setext ones never split."""
+    cards: list[Card] = []
+    current: Card | None = None
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        depth = _atx_level(token)
+        if depth is None or depth > level:
+            if current is not None:
+                current.tokens.append(token)
+            index += 1
             continue
+        start = token.map[0] if token.map else 0
         if current is not None:
-            current.append(lines[index])
+            current.span = (current.span[0], start)
+        current = None
+        if depth == level:
+            heading = _heading(tokens[index + 1].content, start + 1)
+            current = Card(heading, [], (start + 1, line_count))
+            cards.append(current)
+        index += 3  # heading_open, inline, heading_close
     return cards
+
+
+def _atx_level(token: Token) -> int | None:
+    """The level of a top-level `#` heading (None for anything else)."""
+    if token.type != "heading_open" or token.level != 0 or not token.markup.startswith("#"):
+        return None
+    return int(token.tag[1])
 
 
 def _heading(text: str, line: int) -> Heading:
     """Take `{#id .class key="value"}` off the end of a heading."""
-    heading = Heading(text=text.strip(), line=line)
-    match = ATTRS_RE.search(text)
-    if not match:
-        return heading
-    attrs, _ = get_attrs_and_remainder(match.group(1))
-    heading.text = text[: match.start()].strip()
-    for key, value in attrs:
-        if key == "id":
-            heading.explicit_id = value
-        elif key == ".":
-            heading.classes.add(value or "")
-        elif value is not None:
-            heading.options[key] = value
-    return heading
+    stripped, attributes = grammar.heading_attributes(text)
+    return Heading(stripped, line, attributes.explicit_id, attributes.classes, attributes.options)
 
 
 def _note(
     path: Path,
     root: Path,
-    heading: Heading,
+    card: Card,
     lines: list[str],
+    env: EnvType,
     meta: FrontMatter,
     deck: str,
     problems: Problems,
 ) -> Note | None:
+    heading = card.heading
     source = Source(path, heading.line)
     mark = problems.mark()
     if not heading.text:
         problems.error(source, "a card heading needs text: it is the front of the card")
         return None
-    parts = body.split_body(lines, source.at_line(heading.line + 1), problems)
-    front = heading.text + ("\n\n" + parts.front if parts.front else "")
-    body.check_markers("\n".join([heading.text, *lines]), source, problems)
-    kind = _kind(heading, meta, parts, front)
-    if body.has_markers(parts.back + parts.hint):
+    parts = body.split_body(card.tokens, lines, card.span, env, source, problems)
+    title = body.heading_part(heading.text, heading.line, env)
+    question = body.join(title, parts.front)
+    body.check((question, parts.back, parts.hint), source, problems)
+    kind = body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)
+    if body.has_markers(parts.back, parts.hint):
         problems.error(source, "cloze and type-in markers belong before the '-' line")
-    if kind in (Kind.CLOZE, Kind.TYPE_IN):
-        back = parts.back
-    else:
-        back = parts.back if parts.split else parts.front
-        front = front if parts.split else heading.text
-        if not back.strip():
-            problems.warning(source, f"card '{heading.text}' has no answer")
+    front, back = _sides(kind, parts, title, question)
+    if kind not in (Kind.CLOZE, Kind.TYPE_IN) and not back.text.strip():
+        problems.warning(source, f"card '{heading.text}' has no answer")
     _check_unknown_options(heading, source, problems)
     if problems.errors_since(mark):
         return None  # with --keep-going, only cards without errors are built
     return Note(
         kind=kind,
-        front=front,
-        back=back,
-        hint=parts.hint,
+        front=front.text,
+        back=back.text,
+        hint=parts.hint.text,
         deck=heading.options.get("deck") or deck,
         tags=meta.tags + split_tags(heading.options.get("tags"), source),
         source=source,
@@ -174,13 +182,16 @@ def _note(
         root=root,
         explicit_id=heading.explicit_id,
         url=meta.url,
+        parts=(front, back, parts.hint),
     )
 
 
-def _kind(heading: Heading, meta: FrontMatter, parts: body.Body, front: str) -> Kind:
-    # Without a `-` line the whole body may be the text to fill in.
-    question = front if parts.split else heading.text + "\n\n" + parts.front
-    return body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)
+def _sides(kind: Kind, parts: body.Body, title: Part, question: Part) -> tuple[Part, Part]:
+    """Front and back. Without a `-` line a cloze or type-in card is all question, and
+    any other card has the heading as its front and the body as its back."""
+    if kind in (Kind.CLOZE, Kind.TYPE_IN) or parts.split:
+        return question, parts.back
+    return title, parts.front
 
 
 def _check_unknown_options(heading: Heading, source: Source, problems: Problems) -> None:

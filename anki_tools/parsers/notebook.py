@@ -18,9 +18,9 @@ from typing import Any
 
 import nbformat
 
-from .. import body, highlight
+from .. import body, engine, highlight
 from ..errors import Problems, SourceError
-from ..notes import Kind, Note, Source
+from ..notes import EMPTY, Kind, Note, Part, Source
 from . import outputs
 from .common import deck_from_path, read_text, split_tags
 
@@ -60,14 +60,14 @@ class Settings:
 class Draft:
     """A card being put together from one cell and the tagged cells after it."""
 
-    front: list[str]
-    back: list[str]
-    hint: str
+    front: list[Part]
+    back: list[Part]
+    hint: Part
     source: Source
     title: str
     settings: Settings
     cell_id: str | None
-    question: str  # the Markdown that decides cloze / type-in: never code or outputs
+    question: Part  # the Markdown that decides cloze / type-in: never code or outputs
     cell: int  # the last cell that joined this card
     answerable: bool  # a one-sided markdown question that a `card` code cell may answer
     broken: bool = False  # a cell of this card has an error: the card is left out
@@ -198,7 +198,7 @@ def _complete(draft: Draft, problems: Problems) -> bool:
     """A card without errors and with something on its front (Anki makes no card of none)."""
     if draft.broken:
         return False
-    if not any(part.strip() for part in draft.front):
+    if not any(part.text.strip() for part in draft.front):
         problems.error(draft.source, "the card has nothing on its front")
         return False
     return True
@@ -325,15 +325,15 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     source = cell.source
     mark = problems.mark()
     lines = text.split("\n")
-    parts = body.split_body(lines, source, problems)
-    body.check_markers(text, source, problems)
-    if body.has_markers(parts.back + parts.hint):
+    parts = _parts(text, source, problems)
+    body.check((parts.front, parts.back, parts.hint), source, problems)
+    if body.has_markers(parts.back, parts.hint):
         problems.error(source, "cloze and type-in markers belong before the '-' line")
     reverse = "reverse" in cell.tags
     if reverse and not parts.split:
         problems.warning(source, "the 'reverse' tag needs a '-' line with an answer after it")
     kind = body.kind_of(parts.front, parts.image, reverse)
-    if parts.split and not parts.back.strip() and kind not in (Kind.CLOZE, Kind.TYPE_IN):
+    if parts.split and not parts.back.text.strip() and kind not in (Kind.CLOZE, Kind.TYPE_IN):
         problems.warning(source, "the card has no answer after its '-' line")
     attachments = _attachments(cell, problems)
     if problems.errors_since(mark):
@@ -355,15 +355,23 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     )
 
 
+def _parts(text: str, source: Source, problems: Problems) -> body.Body:
+    """A markdown cell parsed once, split at its separator lines."""
+    tokens, env = engine.parse_blocks(text)
+    lines = text.split("\n")
+    return body.split_body(tokens, lines, (0, len(lines)), env, source, problems)
+
+
 def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
-    body.check_markers(text, cell.source, problems)
-    if cell.role == "back" and body.has_markers(text):
+    part = body.text_part(text, 1)
+    body.check((part,), cell.source, problems)
+    if cell.role == "back" and body.has_markers(part):
         problems.error(cell.source, "cloze and type-in markers belong on the front")
     if cell.role == "front":
-        draft.front.append(text)
-        draft.question += "\n\n" + text
+        draft.front.append(part)
+        draft.question = body.join(draft.question, part)
     else:
-        draft.back.append(text)
+        draft.back.append(part)
     _joined(draft, cell, _attachments(cell, problems), problems)
 
 
@@ -392,12 +400,12 @@ def _code_cell(
         return Draft(
             front=[shown[0]],
             back=[shown[1]],
-            hint="",
+            hint=EMPTY,
             source=cell.source,
             title=f"code cell {cell.number}",
             settings=settings,
             cell_id=cell.cell_id,
-            question="",
+            question=EMPTY,
             cell=cell.number,
             answerable=False,
             attachments=dict(code.attachments),
@@ -415,11 +423,11 @@ def _answers(draft: Draft | None, cell: Cell) -> bool:
     return draft is not None and draft.answerable and draft.cell == cell.above
 
 
-def _shown(code: outputs.CellMarkdown, tags: frozenset[str]) -> tuple[str, str]:
+def _shown(code: outputs.CellMarkdown, tags: frozenset[str]) -> tuple[Part, Part]:
     """Code and outputs, minus what Jupyter Book's remove-/hide- tags leave out."""
     source = "" if tags & {"remove-input", "hide-input"} else code.code
     shown = "" if tags & {"remove-output", "hide-output"} else code.outputs
-    return source, shown
+    return body.text_part(source), body.text_part(shown)
 
 
 def _joined(draft: Draft, cell: Cell, files: dict[str, bytes], problems: Problems) -> None:
@@ -466,11 +474,12 @@ def _title(lines: list[str]) -> str:
 
 
 def _note(draft: Draft, root: Path, language: str | None) -> Note:
+    front, back = body.join(*draft.front), body.join(*draft.back)
     return Note(
         kind=body.kind_of(draft.question, draft.image, draft.reverse),
-        front="\n\n".join(part for part in draft.front if part.strip()),
-        back="\n\n".join(part for part in draft.back if part.strip()),
-        hint=draft.hint,
+        front=front.text,
+        back=back.text,
+        hint=draft.hint.text,
         deck=draft.settings.deck,
         tags=draft.settings.tags,
         source=draft.source,
@@ -480,4 +489,5 @@ def _note(draft: Draft, root: Path, language: str | None) -> Note:
         url=draft.settings.url,
         code_language=language,  # for indented code in markdown cells
         attachments=draft.attachments,
+        parts=(front, back, draft.hint),
     )

@@ -1,0 +1,300 @@
+"""The card grammar on top of CommonMark + GFM, as markdown-it plugins: one home.
+
+Block level: separator lines (`-`, `-h`, `-i`) and quote boxes (`(Q)`). Inline:
+type-in boxes `{{{…}}}`, spoilers `(S)…(S)` and bracket math `\\(…\\)` / `\\[…\\]`
+(dollar math is mdit-py-plugins' dollarmath). Cloze markers `{{cN::…}}` need no
+rule of their own: they stay text for Anki, and `body.scan` judges them on tokens.
+Also here: the marker patterns, fence options and heading attribute lists.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+
+SEPARATORS = {"-": "back", "-i": "back", "-h": "hint"}
+SEPARATOR_LINE_RE = re.compile(r"^(-[hi]?)[ \t]*$", re.MULTILINE)
+SEPARATOR_LINES = "at_separator_lines"  # env key: line indexes of separator candidates
+QUOTE_LINE = "(Q)"
+SPOILER = "(S)"
+CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
+# One regex finds every marker in code; the groups say which kind it is.
+CODE_MARKER_RE = re.compile(
+    r"(?P<typein>\{\{\{(?P<answer>.+?)\}\}\})|(?P<open>\{\{c\d+::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
+)
+TYPE_IN_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
+FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
+# Rules whose content is code or math: a `-` line inside them is theirs.
+UNCLIPPED_RULES = {"separator", "fence", "code", "math_block", "amsmath"}
+BlockRule = Callable[[StateBlock, int, int, bool], bool]
+
+
+def card_grammar_plugin(md: MarkdownIt) -> None:
+    """Register the card grammar; call after every other plugin (it wraps their rules)."""
+    md.core.ruler.before("block", "separator_lines", _find_separator_lines)
+    md.block.ruler.before("table", "quote_box", _quote_box, {"alt": ["paragraph"]})
+    md.block.ruler.before("quote_box", "separator", _separator)
+    for rule in list(md.block.ruler.__rules__):
+        if rule.name not in UNCLIPPED_RULES:
+            md.block.ruler.at(rule.name, _clipped(rule.fn), {"alt": list(rule.alt)})
+    md.inline.ruler.before("escape", "bracket_math", _bracket_math)
+    md.inline.ruler.before("text", "typein", _typein)
+    md.inline.ruler.before("text", "spoiler", _spoiler)
+    md.inline.add_terminator_char("(")
+
+
+# --- separators -------------------------------------------------------------------------
+
+
+def _find_separator_lines(state: StateCore) -> None:
+    """Lines that are exactly `-`, `-h` or `-i`: unless code or math holds them, they are
+    separators, so every other block rule stops before them (see `_clipped`)."""
+    src = state.src
+    starts = [match.start() for match in SEPARATOR_LINE_RE.finditer(src)]
+    lines, line, position = [], 0, 0
+    for start in starts:
+        line += src.count("\n", position, start)
+        position = start
+        lines.append(line)
+    state.env[SEPARATOR_LINES] = lines
+
+
+def _clipped(rule: BlockRule) -> BlockRule:
+    """The rule with its range ending at the next separator line: no paragraph, setext
+    underline, list item, HTML block or container runs across one."""
+
+    def clipped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        lines = state.env.get(SEPARATOR_LINES)
+        index = bisect_right(lines, start) if lines else 0
+        if not lines or index == len(lines) or lines[index] >= state.lineMax:
+            return rule(state, start, end, silent)
+        # Some rules (paragraph) read state.lineMax rather than their end line.
+        old_max = state.lineMax
+        state.lineMax = lines[index]
+        try:
+            return rule(state, start, min(end, lines[index]), silent)
+        finally:
+            state.lineMax = old_max
+
+    return clipped
+
+
+def _separator(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    lines = state.env.get(SEPARATOR_LINES)
+    if not lines or start not in lines or state.sCount[start] != 0:
+        return False
+    if not silent:
+        token = state.push("card_separator", "", 0)
+        token.markup = _line(state, start).strip()
+        token.map = [start, start + 1]
+    state.line = start + 1
+    return True
+
+
+def _line(state: StateBlock, line: int) -> str:
+    return state.src[state.bMarks[line] + state.tShift[line] : state.eMarks[line]]
+
+
+# --- quote boxes ------------------------------------------------------------------------
+
+
+def _quote_box(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """`(Q)` quote `(Q)` [source `(Q)`]: a box whose parts are Markdown."""
+    if not _is_quote_line(state, start):
+        return False
+    markers = _quote_lines(state, start + 1, end)
+    if not markers:
+        return False  # unclosed: stays text, and the marker check reports it
+    middle = markers[0]
+    close = middle
+    # A source sits right under the quote: no blank line before its closing `(Q)`.
+    if len(markers) > 1 and all(not state.isEmpty(line) for line in range(middle + 1, markers[1])):
+        close = markers[1] if markers[1] > middle + 1 else middle
+    if silent:
+        return True
+    box = state.push("quote_box_open", "div", 1)
+    box.markup, box.map = QUOTE_LINE, [start, close + 1]
+    _blocks(state, start + 1, middle)
+    if close > middle:
+        state.push("quote_source_open", "div", 1).map = [middle, close + 1]
+        _blocks(state, middle + 1, close)
+        state.push("quote_source_close", "div", -1)
+    state.push("quote_box_close", "div", -1)
+    state.line = close + 1
+    return True
+
+
+def _blocks(state: StateBlock, first: int, last: int) -> None:
+    """Parse lines first..last-1 as the blocks inside a box."""
+    old_parent, old_max = state.parentType, state.lineMax
+    state.parentType = "quote_box"
+    state.lineMax = last
+    state.md.block.tokenize(state, first, last)
+    state.parentType, state.lineMax = old_parent, old_max
+
+
+def _is_quote_line(state: StateBlock, line: int) -> bool:
+    return state.sCount[line] - state.blkIndent < 4 and _line(state, line).strip() == QUOTE_LINE
+
+
+def _quote_lines(state: StateBlock, start: int, end: int) -> list[int]:
+    """The next two `(Q)` lines at this nesting, skipping fenced code."""
+    found: list[int] = []
+    fence: str | None = None
+    for line in range(start, end):
+        if state.sCount[line] < state.blkIndent:
+            break  # the container the box is in has ended
+        text = _line(state, line).strip()
+        match = FENCE_RE.match(text)
+        if fence is not None:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None if text == match.group(1) else fence
+            continue
+        if match:
+            fence = match.group(1)
+        elif _is_quote_line(state, line):
+            found.append(line)
+            if len(found) == 2:
+                break
+    return found
+
+
+# --- inline rules -----------------------------------------------------------------------
+
+
+def _typein(state: StateInline, silent: bool) -> bool:
+    """`{{{answer}}}` on one line: the answer is compared letter by letter, so it stays text."""
+    src, pos = state.src, state.pos
+    if not src.startswith("{{{", pos):
+        return False
+    close = src.find("}}}", pos + 3, state.posMax)
+    if close <= pos + 3 or "\n" in src[pos + 3 : close]:
+        return False
+    if not silent:
+        token = state.push("typein", "span", 0)
+        token.content = src[pos + 3 : close]
+        token.markup = "{{{"
+    state.pos = close + 3
+    return True
+
+
+def _spoiler(state: StateInline, silent: bool) -> bool:
+    """`(S)text(S)` within one paragraph; the text is Markdown."""
+    src, pos = state.src, state.pos
+    if not src.startswith(SPOILER, pos):
+        return False
+    close = src.find(SPOILER, pos + 3, state.posMax)
+    if close <= pos + 3:
+        return False
+    if not silent:
+        state.push("spoiler_open", "span", 1).markup = SPOILER
+        old_max = state.posMax
+        state.pos, state.posMax = pos + 3, close
+        state.md.inline.tokenize(state)
+        state.posMax = old_max
+        state.push("spoiler_close", "span", -1).markup = SPOILER
+    state.pos = close + 3
+    return True
+
+
+BRACKETS = {"\\(": ("\\)", "math_inline"), "\\[": ("\\]", "math_inline_double")}
+
+
+def _bracket_math(state: StateInline, silent: bool) -> bool:
+    """`\\(…\\)` and `\\[…\\]` as Anki's MathJax reads them (CommonMark would drop the `\\`)."""
+    opening = state.src[state.pos : state.pos + 2]
+    if opening not in BRACKETS:
+        return False
+    closing, kind = BRACKETS[opening]
+    close = state.src.find(closing, state.pos + 2, state.posMax)
+    if close == -1:
+        return False
+    if not silent:
+        token = state.push(kind, "math", 0)
+        token.content = state.src[state.pos + 2 : close]
+        token.markup = opening
+    state.pos = close + 2
+    return True
+
+
+# --- fence options and heading attributes -----------------------------------------------
+
+FENCE_OPTION_RE = re.compile(r"""([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?""")
+FENCE_OPTIONS = {"hl_lines", "linenums", "literal"}
+
+
+@dataclass(frozen=True)
+class FenceInfo:
+    """```` ```python hl_lines="2 3" linenums literal ````."""
+
+    language: str | None
+    hl_lines: tuple[int, ...] = ()
+    linenums: int | None = None  # the first line number, when numbered
+    literal: bool = False  # markers are code: no cloze or type-in inside
+
+
+def fence_info(info: str) -> FenceInfo:
+    """Split a fence's info string into its language and our options."""
+    name, _, rest = info.strip().partition(" ")
+    language = name.strip("{}.") or None
+    options: dict[str, str] = {}
+    for match in FENCE_OPTION_RE.finditer(rest):
+        value = next((group for group in match.groups()[1:] if group is not None), "")
+        options[match.group(1)] = value
+    linenums = options.get("linenums")
+    return FenceInfo(
+        language=language,
+        hl_lines=tuple(line_numbers(options.get("hl_lines", ""))),
+        linenums=None if linenums is None else int(linenums) if linenums.isdigit() else 1,
+        literal="literal" in options,
+    )
+
+
+def line_numbers(spec: str) -> list[int]:
+    """`hl_lines="1 3-5"` → [1, 3, 4, 5]."""
+    numbers: list[int] = []
+    for part in spec.split():
+        first, _, last = part.partition("-")
+        if first.isdigit() and (not last or last.isdigit()):
+            numbers += range(int(first), int(last or first) + 1)
+    return numbers
+
+
+# Only `{#id .class key="value" …}` is an attribute list: `## Set literal {1, 2}` keeps its braces.
+ATTR = r"""(?:[#.][^\s{}="']+|[\w-]+=(?:"[^"]*"|'[^']*'|[^\s{}"']+))"""
+ATTRS_RE = re.compile(rf"\{{:?\s*({ATTR}(?:\s+{ATTR})*)\s*\}}\s*$")
+ATTR_ITEM_RE = re.compile(r"""([#.])([^\s{}="']+)|([\w-]+)=(?:"([^"]*)"|'([^']*)'|([^\s{}"']+))""")
+
+
+@dataclass
+class Attributes:
+    """A heading's `{#id .class key="value"}`."""
+
+    explicit_id: str | None = None
+    classes: set[str] = field(default_factory=set)
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def heading_attributes(text: str) -> tuple[str, Attributes]:
+    """Take `{#id .class key="value"}` off the end of a heading."""
+    attributes = Attributes()
+    match = ATTRS_RE.search(text)
+    if not match:
+        return text.strip(), attributes
+    for item in ATTR_ITEM_RE.finditer(match.group(1)):
+        sign, name, key = item.group(1), item.group(2), item.group(3)
+        if sign == "#":
+            attributes.explicit_id = name
+        elif sign == ".":
+            attributes.classes.add(name)
+        elif key is not None:
+            value = next(group for group in item.groups()[3:] if group is not None)
+            attributes.options[key] = value
+    return text[: match.start()].strip(), attributes
