@@ -1,4 +1,8 @@
-"""Golden tests: card-body Markdown → the HTML stored in the note's fields."""
+"""Golden tests: card-body Markdown → the HTML stored in the note's fields.
+
+render.txt holds the card grammar; gfm.txt holds CommonMark + GFM as people write it
+on GitHub and in Jupyter (nesting by 2, 3 or 4 spaces, HTML blocks, task lists, …).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ from fixture_file import Case, check_case, read_cases
 
 GOLDENS = Path(__file__).parent / "goldens" / "render.txt"
 CASES = read_cases(GOLDENS)
+GFM_GOLDENS = Path(__file__).parent / "goldens" / "gfm.txt"
+GFM_CASES = read_cases(GFM_GOLDENS)
 
 
 def render(text: str, tmp_path: Path) -> str:
@@ -28,3 +34,8 @@ def render(text: str, tmp_path: Path) -> str:
 @pytest.mark.parametrize("case", CASES, ids=[c.title for c in CASES])
 def test_render_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
     check_case(case, render(case.input, tmp_path), GOLDENS, CASES, update_goldens)
+
+
+@pytest.mark.parametrize("case", GFM_CASES, ids=[c.title for c in GFM_CASES])
+def test_gfm_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
+    check_case(case, render(case.input, tmp_path), GFM_GOLDENS, GFM_CASES, update_goldens)
