@@ -64,6 +64,9 @@ def markdown() -> MarkdownIt:
     md.add_render_rule("code_inline", _code_inline)
     md.add_render_rule("typein", _typein)
     md.add_render_rule("list_item_open", _list_item_open)
+    # Fields are split at separators; one left in a field (a notebook cell that joins
+    # another card) is only a boundary.
+    md.add_render_rule("card_separator", lambda self, tokens, idx, options, env: "")
     for name, opening in CONTAINERS.items():
         md.add_render_rule(f"{name}_open", _opener(opening))
         md.add_render_rule(f"{name}_close", _closer(name))

@@ -80,9 +80,8 @@ class Renderer:
         return self._code_blocks[index] if index < len(self._code_blocks) else ""
 
     def _render_code(self, code: str, info: grammar.FenceInfo, line: int | None) -> str:
-        # Indented blocks keep the blank lines before the next block: not part of the code.
         result = highlight.highlight(
-            code.rstrip("\n"), info.language, list(info.hl_lines), info.linenums, info.literal
+            code, info.language, list(info.hl_lines), info.linenums, info.literal
         )
         if not result.known_language and self._note is not None:
             source = self._note.source
