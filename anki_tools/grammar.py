@@ -21,7 +21,8 @@ from markdown_it.rules_inline import StateInline
 
 SEPARATORS = {"-": "back", "-i": "back", "-h": "hint"}
 SEPARATOR_LINE_RE = re.compile(r"^(-[hi]?)[ \t]*$", re.MULTILINE)
-SEPARATOR_LINES = "at_separator_lines"  # env key: line indexes of separator candidates
+SEPARATOR_LINES = "at_separator_lines"  # env keys: line indexes of separator candidates
+SEPARATOR_SET = "at_separator_set"
 QUOTE_LINE = "(Q)"
 SPOILER = "(S)"
 CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
@@ -44,6 +45,7 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
     for rule in list(md.block.ruler.__rules__):
         if rule.name not in UNCLIPPED_RULES:
             md.block.ruler.at(rule.name, _clipped(rule.fn), {"alt": list(rule.alt)})
+    _bound_protocol_autolinks(md)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
     md.inline.ruler.before("text", "typein", _typein)
     md.inline.ruler.before("text", "spoiler", _spoiler)
@@ -64,6 +66,7 @@ def _find_separator_lines(state: StateCore) -> None:
         position = start
         lines.append(line)
     state.env[SEPARATOR_LINES] = lines
+    state.env[SEPARATOR_SET] = set(lines)
 
 
 def _clipped(rule: BlockRule) -> BlockRule:
@@ -87,8 +90,7 @@ def _clipped(rule: BlockRule) -> BlockRule:
 
 
 def _separator(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-    lines = state.env.get(SEPARATOR_LINES)
-    if not lines or start not in lines or state.sCount[start] != 0:
+    if start not in state.env.get(SEPARATOR_SET, ()) or state.sCount[start] != 0:
         return False
     if not silent:
         token = state.push("card_separator", "", 0)
@@ -168,13 +170,40 @@ def _quote_lines(state: StateBlock, start: int, end: int) -> list[int]:
 
 # --- inline rules -----------------------------------------------------------------------
 
+# Bounds that keep a long paragraph of unclosed markers linear.
+TYPE_IN_LONGEST = 1000
+MATH_LONGEST = 20_000
+PROTOCOLS = ("http", "https", "mailto", "xmpp")
+URL_WINDOW = 4096  # a bare URL longer than this is cut there
+
+
+def _bound_protocol_autolinks(md: MarkdownIt) -> None:
+    """GFM's bare-URL rule runs at every `:` and back-scans and copies the whole rest of
+    the paragraph, which is quadratic in a long one: try it only after a protocol name,
+    and let it see a bounded window."""
+    index = md.inline.ruler.__find__("gfm_autolink_protocol")
+    rule = md.inline.ruler.__rules__[index]
+    scan = rule.fn
+
+    def bounded(state: StateInline, silent: bool) -> bool:
+        if not state.pending.endswith(PROTOCOLS):
+            return False
+        old_max = state.posMax
+        state.posMax = min(old_max, state.pos + URL_WINDOW)
+        try:
+            return scan(state, silent)
+        finally:
+            state.posMax = old_max
+
+    md.inline.ruler.at(rule.name, bounded, {"alt": list(rule.alt)})
+
 
 def _typein(state: StateInline, silent: bool) -> bool:
     """`{{{answer}}}` on one line: the answer is compared letter by letter, so it stays text."""
     src, pos = state.src, state.pos
     if not src.startswith("{{{", pos):
         return False
-    close = src.find("}}}", pos + 3, state.posMax)
+    close = src.find("}}}", pos + 3, min(state.posMax, pos + 3 + TYPE_IN_LONGEST))
     if close <= pos + 3 or "\n" in src[pos + 3 : close]:
         return False
     if not silent:
@@ -213,7 +242,7 @@ def _bracket_math(state: StateInline, silent: bool) -> bool:
     if opening not in BRACKETS:
         return False
     closing, kind = BRACKETS[opening]
-    close = state.src.find(closing, state.pos + 2, state.posMax)
+    close = state.src.find(closing, state.pos + 2, min(state.posMax, state.pos + MATH_LONGEST))
     if close == -1:
         return False
     if not silent:
