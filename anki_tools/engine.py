@@ -104,9 +104,18 @@ def parse(text: str) -> list[Token]:
     return finish(tokens, env)
 
 
-def render(tokens: Sequence[Token], render_code: CodeRenderer, code_language: str | None) -> str:
+def render(
+    tokens: Sequence[Token],
+    render_code: CodeRenderer,
+    code_language: str | None,
+    field_id: str | None = None,
+) -> str:
+    """HTML of finished tokens; `field_id` keeps footnote ids of two fields apart
+    (the back of a card shows the front too)."""
     md = markdown()
     env: EnvType = {CODE_RENDERER: render_code, CODE_LANGUAGE: code_language}
+    if field_id:
+        env["docId"] = field_id  # the footnote plugin's prefix for its ids
     return str(md.renderer.render(tokens, md.options, env))
 
 

@@ -23,6 +23,9 @@ SEPARATORS = {"-": "back", "-i": "back", "-h": "hint"}
 SEPARATOR_LINE_RE = re.compile(r"^(-[hi]?)[ \t]*$", re.MULTILINE)
 SEPARATOR_LINES = "at_separator_lines"  # env keys: line indexes of separator candidates
 SEPARATOR_SET = "at_separator_set"
+HEADING_LINES = "at_heading_lines"  # `#` heading lines at the start of a line
+HEADING_LINE_RE = re.compile(r"^#{1,6}(?:[ \t]|$)", re.MULTILINE)
+NO_LINE = 1 << 62
 QUOTE_LINE = "(Q)"
 SPOILER = "(S)"
 CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
@@ -44,7 +47,9 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before("quote_box", "separator", _separator)
     for rule in list(md.block.ruler.__rules__):
         if rule.name not in UNCLIPPED_RULES:
-            md.block.ruler.at(rule.name, _clipped(rule.fn), {"alt": list(rule.alt)})
+            # An HTML block runs to a blank line: a `#` heading must still start a card.
+            ends = (SEPARATOR_LINES, HEADING_LINES) if rule.name == "html_block" else None
+            md.block.ruler.at(rule.name, _clipped(rule.fn, ends), {"alt": list(rule.alt)})
     _bound_protocol_autolinks(md)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
     md.inline.ruler.before("text", "typein", _typein)
@@ -58,35 +63,48 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
 def _find_separator_lines(state: StateCore) -> None:
     """Lines that are exactly `-`, `-h` or `-i`: unless code or math holds them, they are
     separators, so every other block rule stops before them (see `_clipped`)."""
-    src = state.src
-    starts = [match.start() for match in SEPARATOR_LINE_RE.finditer(src)]
-    lines, line, position = [], 0, 0
-    for start in starts:
-        line += src.count("\n", position, start)
-        position = start
-        lines.append(line)
+    lines = _line_numbers_of(SEPARATOR_LINE_RE, state.src)
     state.env[SEPARATOR_LINES] = lines
     state.env[SEPARATOR_SET] = set(lines)
+    state.env[HEADING_LINES] = _line_numbers_of(HEADING_LINE_RE, state.src)
 
 
-def _clipped(rule: BlockRule) -> BlockRule:
-    """The rule with its range ending at the next separator line: no paragraph, setext
-    underline, list item, HTML block or container runs across one."""
+def _line_numbers_of(pattern: re.Pattern[str], src: str) -> list[int]:
+    lines, line, position = [], 0, 0
+    for match in pattern.finditer(src):
+        line += src.count("\n", position, match.start())
+        position = match.start()
+        lines.append(line)
+    return lines
+
+
+def _clipped(rule: BlockRule, ends: tuple[str, ...] | None) -> BlockRule:
+    """The rule with its range ending at the next separator line (or other line listed
+    under `ends`): no paragraph, setext underline, list item, HTML block or container
+    runs across one."""
+    keys = ends or (SEPARATOR_LINES,)
 
     def clipped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        lines = state.env.get(SEPARATOR_LINES)
-        index = bisect_right(lines, start) if lines else 0
-        if not lines or index == len(lines) or lines[index] >= state.lineMax:
+        stop = min(_next_line(state.env.get(key), start) for key in keys)
+        if stop >= state.lineMax:
             return rule(state, start, end, silent)
         # Some rules (paragraph) read state.lineMax rather than their end line.
         old_max = state.lineMax
-        state.lineMax = lines[index]
+        state.lineMax = stop
         try:
-            return rule(state, start, min(end, lines[index]), silent)
+            return rule(state, start, min(end, stop), silent)
         finally:
             state.lineMax = old_max
 
     return clipped
+
+
+def _next_line(lines: list[int] | None, start: int) -> int:
+    """The first listed line after `start` (a huge number when there is none)."""
+    if not lines:
+        return NO_LINE
+    index = bisect_right(lines, start)
+    return lines[index] if index < len(lines) else NO_LINE
 
 
 def _separator(state: StateBlock, start: int, end: int, silent: bool) -> bool:

@@ -45,7 +45,8 @@ class Renderer:
         names = field_names(note.kind)
         parts = body.parts_of(note)
         fields = {
-            name: self.part_html(part, media) for name, part in zip(names, parts, strict=False)
+            name: self.part_html(part, media, name.lower().replace(" ", "-"))
+            for name, part in zip(names, parts, strict=False)
         }
         title = plain_title(note.title)
         # Most fronts are the heading itself: no need to render it twice.
@@ -61,13 +62,13 @@ class Renderer:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
 
-    def part_html(self, part: Part, media: MediaCollector) -> str:
+    def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""
         if not part.tokens:
             return ""
         self._code_blocks = []
         language = self._note.code_language if self._note else None
-        markup = engine.render(part.tokens, self._render_code, language)
+        markup = engine.render(part.tokens, self._render_code, language, field_id)
         return self._clean(markup.rstrip("\n"), media, part)
 
     def _clean(self, markup: str, media: MediaCollector, part: Part) -> str:
