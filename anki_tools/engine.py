@@ -168,6 +168,8 @@ def _math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, en
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     info = grammar.fence_info(token.info)
+    if info.language == grammar.RAW_HTML:
+        return token.content
     return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
 
 

@@ -26,6 +26,11 @@ SEPARATOR_SET = "at_separator_set"
 HEADING_LINES = "at_heading_lines"  # `#` heading lines at the start of a line
 HEADING_LINE_RE = re.compile(r"^#{1,6}(?:[ \t]|$)", re.MULTILINE)
 NO_LINE = 1 << 62
+# CommonMark's HTML blocks of kinds 1 to 5, which end at their closing tag, not at a
+# blank line.
+CLOSED_HTML_RE = re.compile(
+    r"<(?:(?:script|pre|style|textarea)(?:[\s>]|$)|!--|\?|![A-Za-z]|!\[CDATA\[)", re.IGNORECASE
+)
 QUOTE_LINE = "(Q)"
 SPOILER = "(S)"
 CLOZE_OPEN_RE = re.compile(r"\{\{c(\d+)::")
@@ -85,7 +90,13 @@ def _clipped(rule: BlockRule, ends: tuple[str, ...] | None) -> BlockRule:
     keys = ends or (SEPARATOR_LINES,)
 
     def clipped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
-        stop = min(_next_line(state.env.get(key), start) for key in keys)
+        # <pre>, <script>, comments and the like run to their closing tag, headings or not.
+        closed = HEADING_LINES in keys and CLOSED_HTML_RE.match(_line(state, start))
+        stop = min(
+            _next_line(state.env.get(key), start)
+            for key in keys
+            if not (closed and key == HEADING_LINES)
+        )
         if stop >= state.lineMax:
             return rule(state, start, end, silent)
         # Some rules (paragraph) read state.lineMax rather than their end line.
@@ -273,6 +284,9 @@ def _bracket_math(state: StateInline, silent: bool) -> bool:
 
 # --- fence options and heading attributes -----------------------------------------------
 
+# A notebook's HTML output travels as a fence of this language: raw HTML (sanitized
+# with the field), never cut into Markdown at its blank lines as an HTML block would be.
+RAW_HTML = "at-html"
 FENCE_OPTION_RE = re.compile(r"""([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?""")
 FENCE_OPTIONS = {"hl_lines", "linenums", "literal"}
 

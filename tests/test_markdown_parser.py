@@ -51,6 +51,33 @@ def test_headings_inside_code_do_not_split(write_notes) -> None:
     assert "## comment" in note.back
 
 
+def test_a_commented_out_card_is_no_card(write_notes) -> None:
+    """As on GitHub, a heading inside an HTML comment (or <pre>) is hidden with it."""
+    text = "## A\n\na\n<!--\n## Retired\nold\n-->\n\n## B\n<pre>\n# root prompt\n</pre>\n"
+    notes, problems = parse(write_notes, text)
+    assert [n.front for n in notes] == ["A", "B"]
+    assert "# root prompt" in notes[1].back
+    assert problems == []
+
+
+def test_an_unclosed_html_block_ends_at_the_next_card(write_notes) -> None:
+    notes, _ = parse(write_notes, "## A\n<div>\nin a div\n## B\nb\n")
+    assert [(n.front, n.back) for n in notes] == [("A", "<div>\nin a div"), ("B", "b")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "## Q\nright under the heading\n-\nanswer\n",  # not a setext underline
+        "## Q\n- a list item\n-\nanswer\n",  # not an empty list item
+    ],
+)
+def test_a_lone_dash_line_splits_the_card(write_notes, text: str) -> None:
+    note = one(write_notes, text)
+    assert note.back == "answer"
+    assert note.parts is not None and note.parts[1].line == 4  # the field knows its line
+
+
 def test_heading_attributes(write_notes) -> None:
     note = one(write_notes, '## Q {#my-id .reverse tags="a b::c" deck="X::Y"}\n\nA\n')
     assert note.explicit_id == "my-id"

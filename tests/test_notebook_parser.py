@@ -300,8 +300,7 @@ def test_standalone_code_card_has_code_front_and_outputs_back(nb) -> None:
     assert card.kind is Kind.BASIC
     assert card.front == "```python literal\nx = 21\nx * 2\n```"
     assert card.back == (
-        '<div class="at-output at-output-result" markdown="1">\n\n'
-        "```text literal\n42\n```\n\n</div>"
+        '<div class="at-output at-output-result">\n\n```text literal\n42\n```\n\n</div>'
     )
     assert (card.title, card.source.cell) == ("code cell 2", 2)
     assert parsed.problems == []
@@ -376,7 +375,7 @@ def test_back_code_cell_joins_the_card_above(nb) -> None:
     assert parsed.note.front == "Q"
     assert parsed.note.back == (
         "A\n\n```text literal\nprint('hi')\n```\n\n"
-        '<div class="at-output at-output-stdout" markdown="1">\n\n'
+        '<div class="at-output at-output-stdout">\n\n'
         "```text literal\nhi\n```\n\n</div>"
     )
 
@@ -451,7 +450,7 @@ def test_tags_are_case_insensitive(nb) -> None:
     )
     assert parsed.note.back == (
         "```text literal\nshown\n```\n\n"
-        '<div class="at-output at-output-stdout" markdown="1">\n\n'
+        '<div class="at-output at-output-stdout">\n\n'
         "```text literal\nout\n```\n\n</div>\n\nExtra"
     )
 
@@ -484,7 +483,7 @@ def back_of(nb, *outputs: Any, source: str = "x", metadata: dict[str, Any] | Non
 def text_block(css: str, text: str) -> str:
     """A text output as outputs.py writes it: a literal fence in a classed div."""
     fence = f"```text literal\n{text}\n```"
-    return f'<div class="at-output at-output-{css}" markdown="1">\n\n{fence}\n\n</div>'
+    return f'<div class="at-output at-output-{css}">\n\n{fence}\n\n</div>'
 
 
 def test_consecutive_prints_to_one_stream_are_merged(nb) -> None:
@@ -574,6 +573,18 @@ def test_html_output_is_sanitized(nb) -> None:
     assert "alert" not in note.back
     assert "onclick" not in note.back
     assert "plain repr" not in note.back
+
+
+def test_html_output_stays_html_across_blank_lines(nb) -> None:
+    """An HTML block of Markdown ends at a blank line; an output is HTML through and through."""
+    html = "<div>\n<pre>\n# a comment\n\n    indented line\n</pre>\n\n<p>*not emphasis*</p>\n</div>"
+    rendered, problems = render(back_of(nb, display({"text/html": html})))
+    back = rendered.fields["Back"]
+    assert "# a comment\n\n    indented line\n</pre>" in back
+    assert "<p>*not emphasis*</p>" in back
+    assert "<h1>" not in back and "<em>" not in back
+    assert back.count("<code>") == 1  # the cell's own code, not the output's lines
+    assert problems == []
 
 
 def test_script_only_html_falls_through_to_plain_text(nb) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problems
+from ..grammar import RAW_HTML
 from ..notes import Source
 from ..sanitize import sanitize
 
@@ -100,7 +101,8 @@ def _rich_output(
         if mime == "text/html":
             markup = sanitize(_text(data[mime]))
             if TAG_RE.sub("", markup).strip() or "<img" in markup:
-                return f'<div class="at-output at-output-html">\n{_defused(markup)}\n</div>'
+                box = f'<div class="at-output at-output-html">\n{_defused(markup)}\n</div>'
+                return literal_fence(box, RAW_HTML)
         if mime == "text/markdown":
             return _defused(_text(data[mime]))
     if "text/plain" in data:
@@ -145,7 +147,7 @@ def _text_output(text: str, css_class: str) -> str:
     if not text.strip():
         return ""
     fence = literal_fence(text.strip("\n"), "text")
-    return f'<div class="at-output {css_class}" markdown="1">\n\n{fence}\n\n</div>'
+    return f'<div class="at-output {css_class}">\n\n{fence}\n\n</div>'
 
 
 def _terminal_text(value: Any) -> str:
