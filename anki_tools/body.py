@@ -16,7 +16,7 @@ from markdown_it.utils import EnvType
 
 from . import engine, grammar
 from .errors import Problems
-from .notes import EMPTY, Kind, Note, Part, Source
+from .notes import EMPTY, Kind, Markers, Note, Part, Source
 
 # Markers left in text after the inline rules took what was balanced.
 TEXT_MARKER_RE = re.compile(
@@ -81,14 +81,14 @@ def _part(pieces: list[tuple[int, int, list[Token]]], lines: list[str], env: Env
         tokens += chunk
     if not texts:
         return EMPTY
-    return Part("\n".join(texts), first, tuple(engine.finish(tokens, env)))
+    return scanned("\n".join(texts), first, engine.finish(tokens, env))
 
 
 def text_part(text: str, line: int | None = None) -> Part:
     """A part from Markdown that comes with no parse of its own (generated code fences)."""
     if not text.strip():
         return EMPTY
-    return Part(text, line, tuple(engine.parse(text)))
+    return scanned(text, line, engine.parse(text))
 
 
 def heading_part(text: str, line: int, env: EnvType | None = None) -> Part:
@@ -96,7 +96,7 @@ def heading_part(text: str, line: int, env: EnvType | None = None) -> Part:
     opening = Token("paragraph_open", "p", 1, map=[line - 1, line], block=True)
     inline = Token("inline", "", 0, map=[line - 1, line], content=text, children=[], block=True)
     closing = Token("paragraph_close", "p", -1, block=True)
-    return Part(text, line, tuple(engine.finish([opening, inline, closing], env or {})))
+    return scanned(text, line, engine.finish([opening, inline, closing], env or {}))
 
 
 def join(*parts: Part) -> Part:
@@ -107,7 +107,18 @@ def join(*parts: Part) -> Part:
     if len(filled) == 1:
         return filled[0]
     text = "\n\n".join(part.text for part in filled)
-    return Part(text, filled[0].line, tuple(token for part in filled for token in part.tokens))
+    tokens = tuple(token for part in filled for token in part.tokens)
+    markers = Markers(
+        frozenset().union(*(part.markers.clozes for part in filled)),
+        any(part.markers.typein for part in filled),
+        tuple(problem for part in filled for problem in part.markers.problems),
+    )
+    return Part(text, filled[0].line, tokens, markers)
+
+
+def scanned(text: str, line: int | None, tokens: list[Token]) -> Part:
+    """A part with its markers read once, as it is made."""
+    return Part(text, line, tuple(tokens), scan(tokens, line))
 
 
 def parts_of(note: Note) -> tuple[Part, Part, Part]:
@@ -121,8 +132,8 @@ def parts_of(note: Note) -> tuple[Part, Part, Part]:
 
 
 @dataclass
-class Markers:
-    """What a part holds: cloze numbers, type-in boxes, and markers left unclosed."""
+class Walk:
+    """What `scan` has found so far in a part's tokens."""
 
     clozes: set[int] = field(default_factory=set)
     typein: bool = False
@@ -130,15 +141,12 @@ class Markers:
     depth: int = 0  # clozes open at this point of the walk
     opened: tuple[int | None, str] | None = None  # where the outermost open cloze began
 
-    def has_any(self) -> bool:
-        return bool(self.clozes) or self.typein
 
-
-def scan(part: Part) -> Markers:
+def scan(tokens: list[Token], first_line: int | None) -> Markers:
     """Walk a part's tokens in order; marks math inside a cloze for the renderer."""
-    markers = Markers()
-    for token in part.tokens:
-        line = token.map[0] + 1 if token.map else part.line
+    markers = Walk()
+    for token in tokens:
+        line = token.map[0] + 1 if token.map else first_line
         if token.type == "inline":
             _scan_inline(token, line, markers)
         elif token.type == "fence":
@@ -151,10 +159,10 @@ def scan(part: Part) -> Markers:
     if markers.depth and markers.opened:
         where, opening = markers.opened
         markers.problems.append((where, f"unbalanced cloze '{opening}': no '}}}}'"))
-    return markers
+    return Markers(frozenset(markers.clozes), markers.typein, tuple(markers.problems))
 
 
-def _scan_inline(inline: Token, line: int | None, markers: Markers) -> None:
+def _scan_inline(inline: Token, line: int | None, markers: Walk) -> None:
     content = inline.content
     for child in inline.children or ():
         if child.type == "text":
@@ -177,7 +185,7 @@ def _scan_inline(inline: Token, line: int | None, markers: Markers) -> None:
             break
 
 
-def _scan_text(text: str, line: int | None, markers: Markers) -> None:
+def _scan_text(text: str, line: int | None, markers: Walk) -> None:
     for match in TEXT_MARKER_RE.finditer(text):
         if match.group("open"):
             _open(markers, int(match.group("number")), line, match.group("open"))
@@ -188,7 +196,7 @@ def _scan_text(text: str, line: int | None, markers: Markers) -> None:
             markers.problems.append((line, message))
 
 
-def _scan_code(code: str, line: int | None, markers: Markers) -> None:
+def _scan_code(code: str, line: int | None, markers: Walk) -> None:
     """In code a `}}` only closes an open cloze; `{{{…}}}` is a box."""
     for match in grammar.CODE_MARKER_RE.finditer(code):
         if match.group("typein"):
@@ -201,7 +209,7 @@ def _scan_code(code: str, line: int | None, markers: Markers) -> None:
             markers.depth -= 1
 
 
-def _scan_math(token: Token, line: int | None, markers: Markers) -> None:
+def _scan_math(token: Token, line: int | None, markers: Walk) -> None:
     """Braces in math are math; a cloze Anki reads inside MathJax still counts."""
     if markers.depth and not grammar.CLOZE_OPEN_RE.search(token.content):
         token.meta[engine.IN_CLOZE] = True
@@ -209,7 +217,7 @@ def _scan_math(token: Token, line: int | None, markers: Markers) -> None:
     _scan_code(grammar.TYPE_IN_RE.sub("", token.content), line, markers)
 
 
-def _open(markers: Markers, number: int, line: int | None, opening: str) -> None:
+def _open(markers: Walk, number: int, line: int | None, opening: str) -> None:
     if not markers.depth:
         markers.opened = (line, opening)
     markers.depth += 1
@@ -227,7 +235,7 @@ def check(parts: tuple[Part, ...], source: Source, problems: Problems) -> None:
     """Report markers left unbalanced, each kind once per card."""
     reported: set[str] = set()
     for part in parts:
-        for line, message in scan(part).problems:
+        for line, message in part.markers.problems:
             kind = message.split("'")[0]
             if kind not in reported:
                 reported.add(kind)
@@ -235,16 +243,16 @@ def check(parts: tuple[Part, ...], source: Source, problems: Problems) -> None:
 
 
 def has_markers(*parts: Part) -> bool:
-    return any(scan(part).has_any() for part in parts)
+    return any(part.markers.clozes or part.markers.typein for part in parts)
 
 
-def cloze_numbers(part: Part) -> set[int]:
-    return scan(part).clozes
+def cloze_numbers(part: Part) -> frozenset[int]:
+    return part.markers.clozes
 
 
 def kind_of(question: Part, image: bool, reverse: bool) -> Kind:
     """The note type a card needs: markers in its question first, then `-i`, then reverse."""
-    markers = scan(question)
+    markers = question.markers
     if markers.clozes:
         return Kind.CLOZE
     if markers.typein:

@@ -57,8 +57,8 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
             md.block.ruler.at(rule.name, _clipped(rule.fn, ends), {"alt": list(rule.alt)})
     _bound_protocol_autolinks(md)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
-    md.inline.ruler.before("text", "typein", _typein)
-    md.inline.ruler.before("text", "spoiler", _spoiler)
+    md.inline.ruler.after("text", "typein", _typein)
+    md.inline.ruler.after("typein", "spoiler", _spoiler)
     md.inline.add_terminator_char("(")
 
 

@@ -47,6 +47,15 @@ class Kind(Enum):
 
 
 @dataclass(frozen=True)
+class Markers:
+    """The cloze numbers and type-in boxes of a field, and markers it left unbalanced."""
+
+    clozes: frozenset[int] = frozenset()
+    typein: bool = False
+    problems: tuple[tuple[int | None, str], ...] = ()  # (line, message)
+
+
+@dataclass(frozen=True)
 class Part:
     """One field's Markdown, the source line it starts on, and its tokens.
 
@@ -57,6 +66,7 @@ class Part:
     text: str
     line: int | None = None  # 1-based, in the file (a notebook: in the cell)
     tokens: tuple[Token, ...] = field(default=(), compare=False, hash=False)
+    markers: Markers = field(default=Markers(), compare=False, hash=False)  # body.scan's
 
 
 EMPTY = Part("")
