@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,7 +36,17 @@ def parse_sources(
     problems: Problems,
     progress: Progress | None = None,
 ) -> list[Note]:
-    notes: list[Note] = []
+    return list(iter_notes(sources, deck, problems, progress))
+
+
+def iter_notes(
+    sources: list[tuple[Path, Path]],
+    deck: str | None,
+    problems: Problems,
+    progress: Progress | None = None,
+) -> Iterator[Note]:
+    """The notes of each source in turn: a build renders a file's notes (and lets go of
+    their tokens) before it parses the next, so memory holds one file's parse at a time."""
     for path, root in sources:
         mark = problems.mark()
         try:
@@ -51,10 +61,22 @@ def parse_sources(
             if not found and not problems.errors_since(mark):
                 hint = parsers.no_cards_hint(path)
                 problems.warning(Source(path), f"no cards found ({hint})")
-        notes += found
+        yield from found
         if progress:
             progress(1)
-    return notes
+
+
+def _or_error(
+    notes: Iterable[Note], problems: Problems, source: Source, message: str
+) -> Iterator[Note]:
+    """The notes as they come; when they run out without one (and no other error), that
+    is the error `message`."""
+    empty = True
+    for note in notes:
+        empty = False
+        yield note
+    if empty and not problems.errors:
+        problems.error(source, message)
 
 
 @dataclass(frozen=True)
@@ -69,7 +91,7 @@ class BuildOptions:
     theme_given: bool = False  # --theme on the command line wins over a config's theme
 
 
-def render_notes(notes: list[Note], problems: Problems) -> list[RenderedNote]:
+def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
     """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
     renderer = render.Renderer()
     rendered: dict[str, RenderedNote] = {}
@@ -139,11 +161,10 @@ def build_deck(
         return _result(output, [], problems)
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
-    notes = parse_sources([(file, spec.project) for file in files], spec.name, problems, progress)
-    if not notes and not problems.errors:
-        problems.error(sources, "nothing to build: the sources hold no cards")
+    found = iter_notes([(file, spec.project) for file in files], spec.name, problems, progress)
+    notes = _or_error(found, problems, sources, "nothing to build: the sources hold no cards")
     if spec.tags:
-        notes = [replace(note, tags=note.tags + spec.tags) for note in notes]
+        notes = (replace(note, tags=note.tags + spec.tags) for note in notes)
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
     return build_notes(notes, output, problems, deck_options, descriptions)
@@ -154,7 +175,7 @@ def _key_source(spec: DeckSpec, key: str) -> Source:
 
 
 def build_notes(
-    notes: list[Note],
+    notes: Iterable[Note],
     output: Path | None,
     problems: Problems,
     options: BuildOptions | None = None,
@@ -209,13 +230,11 @@ def preview(
 
 def _parse_all(
     paths: list[Path], deck: str | None, problems: Problems, progress: Progress | None, verb: str
-) -> list[Note]:
+) -> Iterator[Note]:
     """Every note of the sources; no cards at all (and no other error) is an error."""
-    notes = parse_sources(find_sources(paths), deck, problems, progress)
-    if not notes and not problems.errors:
-        where = ", ".join(str(p) for p in paths) or "."
-        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found")
-    return notes
+    where = Source(Path(", ".join(str(p) for p in paths) or "."))
+    notes = iter_notes(find_sources(paths), deck, problems, progress)
+    return _or_error(notes, problems, where, f"nothing to {verb}: no cards found")
 
 
 def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,7 +57,10 @@ class Renderer:
             title_html = self._clean(engine.render_inline(title), media, Part(title, None))
         fields[names[3]] = source_field(note, title_html)
         guid = identity.guid(note)
-        return RenderedNote(note, guid, fields, tuple(media.files.values()))
+        # Later stages need the fields' text and markers, not their tokens: let them go.
+        front, back, hint = (replace(part, tokens=()) for part in parts)
+        light = replace(note, parts=(front, back, hint))
+        return RenderedNote(light, guid, fields, tuple(media.files.values()))
 
     def to_html(self, text: str, media: MediaCollector) -> str:
         """Markdown → sanitized HTML, with images resolved to media names."""
