@@ -170,6 +170,9 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
     info = grammar.fence_info(token.info)
     if info.language == grammar.RAW_HTML:
         return token.content
+    if info.language == grammar.MATH_FENCE:
+        opening, closing = MATH["math_block"]
+        return f"{opening}\n{html.escape(token.content.strip(chr(10)), quote=False)}\n{closing}"
     return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
 
 

@@ -56,6 +56,7 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
             ends = (SEPARATOR_LINES, HEADING_LINES) if rule.name == "html_block" else None
             md.block.ruler.at(rule.name, _clipped(rule.fn, ends), {"alt": list(rule.alt)})
     _bound_protocol_autolinks(md)
+    _math_yields_to_code(md)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
     md.inline.ruler.after("text", "typein", _typein)
     md.inline.ruler.after("typein", "spoiler", _spoiler)
@@ -262,6 +263,33 @@ def _spoiler(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _math_yields_to_code(md: MarkdownIt) -> None:
+    """`$…$` holding a backtick would take a code span apart (``$10; see `$HOME` ``):
+    LaTeX has no backticks, so that is no math, except GitHub's `` $`…`$ `` form."""
+    index = md.inline.ruler.__find__("math_inline")
+    rule = md.inline.ruler.__rules__[index]
+    scan = rule.fn
+
+    def yielding(state: StateInline, silent: bool) -> bool:
+        start = state.pos
+        found = scan(state, silent)
+        if not found or silent:
+            return found
+        token = state.tokens[-1]
+        content = token.content
+        if "`" not in content:
+            return True
+        inner = content.strip()
+        if len(inner) > 2 and inner[0] == inner[-1] == "`" and "`" not in inner[1:-1]:
+            token.content = inner[1:-1]  # GitHub's $`…`$
+            return True
+        state.tokens.pop()
+        state.pos = start
+        return False
+
+    md.inline.ruler.at(rule.name, yielding, {"alt": list(rule.alt)})
+
+
 BRACKETS = {"\\(": ("\\)", "math_inline"), "\\[": ("\\]", "math_inline_double")}
 
 
@@ -287,6 +315,7 @@ def _bracket_math(state: StateInline, silent: bool) -> bool:
 # A notebook's HTML output travels as a fence of this language: raw HTML (sanitized
 # with the field), never cut into Markdown at its blank lines as an HTML block would be.
 RAW_HTML = "at-html"
+MATH_FENCE = "math"  # GitHub's display math: ```math
 FENCE_OPTION_RE = re.compile(r"""([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?""")
 FENCE_OPTIONS = {"hl_lines", "linenums", "literal"}
 

@@ -78,6 +78,18 @@ def test_a_lone_dash_line_splits_the_card(write_notes, text: str) -> None:
     assert note.parts is not None and note.parts[1].line == 4  # the field knows its line
 
 
+def test_a_fence_left_open_is_a_warning_at_its_line(write_notes) -> None:
+    notes, problems = parse(write_notes, "## One\n\n```python\nx = 1\n\n## Two\n\nb\n")
+    assert [n.front for n in notes] == ["One"]  # the rest of the file is code
+    (problem,) = problems
+    assert problem.endswith(
+        "topic/sub/file.md:3: warning: this code fence is never closed, so the rest of the file "
+        "is code (close it with a ``` line)"
+    )
+    closed, problems = parse(write_notes, "## One\n\n~~~~\nx\n~~~~~\n")
+    assert problems == [] and len(closed) == 1
+
+
 def test_heading_attributes(write_notes) -> None:
     note = one(write_notes, '## Q {#my-id .reverse tags="a b::c" deck="X::Y"}\n\nA\n')
     assert note.explicit_id == "my-id"

@@ -52,6 +52,7 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
     meta, first = _front_matter(lines, path, problems)
     # The front matter becomes blank lines, so token lines are the file's lines.
     tokens, env = engine.parse_blocks("\n" * first + "\n".join(lines[first:]))
+    _warn_unclosed_fences(tokens, lines, path, problems)
     default_deck = meta.deck or deck or deck_from_path(path, root)
     notes = []
     for card in _cards(tokens, len(lines), meta.card_level):
@@ -59,6 +60,24 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
         if note is not None:
             notes.append(note)
     return notes
+
+
+def _warn_unclosed_fences(
+    tokens: list[Token], lines: list[str], path: Path, problems: Problems
+) -> None:
+    """A fence left open makes the rest of the file code, later cards and all."""
+    last_text = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), -1)
+    for token in tokens:
+        if token.type != "fence" or token.level != 0 or not token.map:
+            continue
+        start, end = token.map
+        last = lines[end - 1].strip() if end - 1 > start else ""
+        if end > last_text and not (last.startswith(token.markup) and not last.strip(last[:1])):
+            problems.warning(
+                Source(path, start + 1),
+                f"this code fence is never closed, so the rest of the file is code "
+                f"(close it with a {token.markup} line)",
+            )
 
 
 def _front_matter(lines: list[str], path: Path, problems: Problems) -> tuple[FrontMatter, int]:
