@@ -49,13 +49,8 @@ class Renderer:
             name: self.part_html(part, media, name.lower().replace(" ", "-"))
             for name, part in zip(names, parts, strict=False)
         }
-        title = plain_title(note.title)
-        # Most fronts are the heading itself: no need to render it twice.
-        if title == note.front and _one_paragraph(parts[0]):
-            title_html = fields[names[0]].removeprefix("<p>").removesuffix("</p>")
-        else:
-            title_html = self._clean(engine.render_inline(title), media, Part(title, None))
-        fields[names[3]] = source_field(note, title_html)
+        title = self._title_html(note, parts[0], fields[names[0]], media)
+        fields[names[3]] = source_field(note, title)
         guid = identity.guid(note)
         # Later stages need the fields' text and markers, not their tokens: let them go.
         front, back, hint = (replace(part, tokens=()) for part in parts)
@@ -65,6 +60,19 @@ class Renderer:
     def to_html(self, text: str, media: MediaCollector) -> str:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
+
+    def _title_html(self, note: Note, front: Part, front_html: str, media: MediaCollector) -> str:
+        """The heading for the Source field, without cloze or type-in markers."""
+        title = plain_title(note.title)
+        # Most fronts are the heading itself: no need to render it twice.
+        if title == note.front and _one_paragraph(front):
+            return front_html.removeprefix("<p>").removesuffix("</p>")
+        # A front that starts with the heading has its tokens, links to the file's
+        # references and all.
+        heading = Part(title, front.line, front.tokens[:3])
+        if title == note.title and _one_paragraph(heading) and heading.tokens[1].content == title:
+            return self.part_html(heading, media).removeprefix("<p>").removesuffix("</p>")
+        return self._clean(engine.render_inline(title), media, Part(title, None))
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from anki_tools import pipeline
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render import Renderer
@@ -67,3 +68,18 @@ def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
 def test_source_title_stays_one_line_of_text(tmp_path: Path, title: str, shown: str) -> None:
     rendered = Renderer().render(note(tmp_path, front=title), Problems())
     assert rendered.fields["Source"].endswith(f'<span class="at-source-title">{shown}</span>')
+
+
+def test_source_title_links_to_the_files_references(write_notes) -> None:
+    """The heading in the Source field is the front's own heading, link references and all."""
+    text = (
+        "## What does [PEP 8][pep] say?\nContext.\n-\nStyle.\n\n[pep]: https://peps.python.org/\n"
+    )
+    root = write_notes({"n.md": text})
+    problems = Problems()
+    (rendered,) = pipeline.render_notes(
+        pipeline.parse_sources([(root / "n.md", root)], None, problems), problems
+    )
+    link = '<a href="https://peps.python.org/" rel="noopener noreferrer">PEP 8</a>'
+    assert rendered.fields["Source"].endswith(f'title">What does {link} say?</span>')
+    assert rendered.fields["Front"].startswith(f"<p>What does {link} say?</p>")
