@@ -43,8 +43,10 @@ def split_body(
     env: EnvType,
     source: Source,
     problems: Problems,
+    finished: bool = False,
 ) -> Body:
-    """Split a body (block tokens of `lines[span[0]:span[1]]`) at its separators."""
+    """Split a body (block tokens of `lines[span[0]:span[1]]`) at its separators; the
+    parts' inline parse runs here unless the source's was `finished` at once."""
     parts: dict[str, list[tuple[int, int, list[Token]]]] = {"front": [], "back": [], "hint": []}
     seen: dict[str, int] = {}
     current, start, chunk = "front", span[0], []
@@ -65,11 +67,13 @@ def split_body(
         image = image or token.markup == "-i"
         current, start, chunk = target, line + 1, []
     parts[current].append((start, span[1], chunk))
-    made = {name: _part(pieces, lines, env) for name, pieces in parts.items()}
+    made = {name: _part(pieces, lines, None if finished else env) for name, pieces in parts.items()}
     return Body(made["front"], made["back"], made["hint"], image, "back" in seen)
 
 
-def _part(pieces: list[tuple[int, int, list[Token]]], lines: list[str], env: EnvType) -> Part:
+def _part(
+    pieces: list[tuple[int, int, list[Token]]], lines: list[str], env: EnvType | None
+) -> Part:
     """The lines and tokens of one part (a second separator of a kind appends to it)."""
     texts, tokens, first = [], [], None
     for start, end, chunk in pieces:
@@ -81,7 +85,7 @@ def _part(pieces: list[tuple[int, int, list[Token]]], lines: list[str], env: Env
         tokens += chunk
     if not texts:
         return EMPTY
-    return scanned("\n".join(texts), first, engine.finish(tokens, env))
+    return scanned("\n".join(texts), first, tokens if env is None else engine.finish(tokens, env))
 
 
 def text_part(text: str, line: int | None = None) -> Part:
@@ -91,12 +95,13 @@ def text_part(text: str, line: int | None = None) -> Part:
     return scanned(text, line, engine.parse(text))
 
 
-def heading_part(text: str, line: int, env: EnvType | None = None) -> Part:
-    """A heading's text as a paragraph: the front of a card (attribute list removed)."""
+def heading_part(heading: Token, line: int, env: EnvType | None) -> Part:
+    """A heading's inline token as a paragraph: the front of a card. With `env`, its
+    inline parse runs here; without, the source's already ran."""
     opening = Token("paragraph_open", "p", 1, map=[line - 1, line], block=True)
-    inline = Token("inline", "", 0, map=[line - 1, line], content=text, children=[], block=True)
     closing = Token("paragraph_close", "p", -1, block=True)
-    return scanned(text, line, engine.finish([opening, inline, closing], env or {}))
+    tokens = [opening, heading, closing]
+    return scanned(heading.content, line, tokens if env is None else engine.finish(tokens, env))
 
 
 def join(*parts: Part) -> Part:

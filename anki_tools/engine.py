@@ -98,6 +98,15 @@ def finish(tokens: list[Token], env: EnvType) -> list[Token]:
     return state.tokens
 
 
+def finish_source(tokens: list[Token], env: EnvType) -> bool:
+    """Run the inline rules over a whole source at once (in place) and say so; not when
+    it has footnotes, which each field lists on its own (then `finish` each field)."""
+    if "footnotes" in env:
+        return False
+    finish(tokens, env)
+    return True
+
+
 def parse(text: str) -> list[Token]:
     """A text with no source around it (a title, a notebook's generated code fence)."""
     tokens, env = parse_blocks(text)

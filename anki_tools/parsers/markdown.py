@@ -32,6 +32,7 @@ class FrontMatter:
 class Heading:
     text: str
     line: int
+    inline: Token  # its inline token, holding the text without the attribute list
     explicit_id: str | None = None
     classes: set[str] = field(default_factory=set)
     options: dict[str, str] = field(default_factory=dict)
@@ -54,9 +55,12 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
     tokens, env = engine.parse_blocks("\n" * first + "\n".join(lines[first:]))
     _warn_unclosed_fences(tokens, lines, path, problems)
     default_deck = meta.deck or deck or deck_from_path(path, root)
+    cards = _cards(tokens, len(lines), meta.card_level)
+    # One inline pass over the file, unless footnotes need one per field.
+    field_env = None if engine.finish_source(tokens, env) else env
     notes = []
-    for card in _cards(tokens, len(lines), meta.card_level):
-        note = _note(path, root, card, lines, env, meta, default_deck, problems)
+    for card in cards:
+        note = _note(path, root, card, lines, field_env, meta, default_deck, problems)
         if note is not None:
             notes.append(note)
     return notes
@@ -140,7 +144,7 @@ def _cards(tokens: list[Token], line_count: int, level: int) -> list[Card]:
             current.span = (current.span[0], start)
         current = None
         if depth == level:
-            heading = _heading(tokens[index + 1].content, start + 1)
+            heading = _heading(tokens[index + 1], start + 1)
             current = Card(heading, [], (start + 1, line_count))
             cards.append(current)
         index += 3  # heading_open, inline, heading_close
@@ -154,10 +158,12 @@ def _atx_level(token: Token) -> int | None:
     return int(token.tag[1])
 
 
-def _heading(text: str, line: int) -> Heading:
-    """Take `{#id .class key="value"}` off the end of a heading."""
-    stripped, attributes = grammar.heading_attributes(text)
-    return Heading(stripped, line, attributes.explicit_id, attributes.classes, attributes.options)
+def _heading(inline: Token, line: int) -> Heading:
+    """Take `{#id .class key="value"}` off the end of a heading, before its inline parse."""
+    inline.content, attributes = grammar.heading_attributes(inline.content)
+    return Heading(
+        inline.content, line, inline, attributes.explicit_id, attributes.classes, attributes.options
+    )
 
 
 def _note(
@@ -165,7 +171,7 @@ def _note(
     root: Path,
     card: Card,
     lines: list[str],
-    env: EnvType,
+    env: EnvType | None,  # None: the file's inline parse already ran
     meta: FrontMatter,
     deck: str,
     problems: Problems,
@@ -176,8 +182,9 @@ def _note(
     if not heading.text:
         problems.error(source, "a card heading needs text: it is the front of the card")
         return None
-    parts = body.split_body(card.tokens, lines, card.span, env, source, problems)
-    title = body.heading_part(heading.text, heading.line, env)
+    finished = env is None
+    parts = body.split_body(card.tokens, lines, card.span, env or {}, source, problems, finished)
+    title = body.heading_part(heading.inline, heading.line, env)
     question = body.join(title, parts.front)
     body.check((question, parts.back, parts.hint), source, problems)
     kind = body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)

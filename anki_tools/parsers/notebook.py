@@ -359,7 +359,8 @@ def _parts(text: str, source: Source, problems: Problems) -> body.Body:
     """A markdown cell parsed once, split at its separator lines."""
     tokens, env = engine.parse_blocks(text)
     lines = text.split("\n")
-    return body.split_body(tokens, lines, (0, len(lines)), env, source, problems)
+    finished = engine.finish_source(tokens, env)
+    return body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
 
 
 def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
