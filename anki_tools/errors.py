@@ -62,6 +62,10 @@ class Problems:
     def warning(self, source: Source, message: str) -> None:
         self.items.append(Problem(source, message, Severity.WARNING))
 
+    def extend(self, items: list[Problem]) -> None:
+        """Problems found elsewhere (a worker process), in their order."""
+        self.items += items
+
     def add(self, error: AnkiToolsError, fallback: Source) -> None:
         self.error(error.source or fallback, error.message)
 

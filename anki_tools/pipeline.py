@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import body, builder, changes, config, identity, lock, parsers, render, similar
+from . import body, builder, changes, config, identity, lock, parsers, render, similar, workers
 from . import preview as preview_page
-from .errors import AnkiToolsError, Problems
+from .errors import Problems
 from .notes import DeckSpec, Kind, Note, RenderedNote, Source
 from .result import BuildResult
 from .templates import DEFAULT_THEME, load_note_types, theme_names
@@ -36,47 +36,33 @@ def parse_sources(
     problems: Problems,
     progress: Progress | None = None,
 ) -> list[Note]:
-    return list(iter_notes(sources, deck, problems, progress))
+    """The notes of every source, in order (a build renders them file by file instead)."""
+    notes: list[Note] = []
+    for path, root in sources:
+        notes += parsers.parse_file(path, root, deck, problems)
+        if progress:
+            progress(1)
+    return notes
 
 
-def iter_notes(
+def render_sources(
     sources: list[tuple[Path, Path]],
     deck: str | None,
     problems: Problems,
     progress: Progress | None = None,
-) -> Iterator[Note]:
-    """The notes of each source in turn: a build renders a file's notes (and lets go of
-    their tokens) before it parses the next, so memory holds one file's parse at a time."""
-    for path, root in sources:
-        mark = problems.mark()
-        try:
-            found = parsers.get_parser(path)(path, root, deck, problems)
-        except AnkiToolsError as error:
-            problems.add(error, Source(path))
-            found = []
-        except OSError as error:
-            problems.error(Source(path), f"cannot read: {error.strerror}")
-            found = []
-        else:
-            if not found and not problems.errors_since(mark):
-                hint = parsers.no_cards_hint(path)
-                problems.warning(Source(path), f"no cards found ({hint})")
-        yield from found
+    tags: tuple[str, ...] = (),
+) -> tuple[list[RenderedNote], int]:
+    """Parse and render every source, file by file (on every core for a big build), in
+    order; also how many notes were parsed, good or not."""
+    rendered: list[RenderedNote] = []
+    parsed = 0
+    for work in workers.render_files(sources, deck, tags):
+        problems.extend(work.problems)
+        rendered += work.rendered
+        parsed += work.parsed
         if progress:
             progress(1)
-
-
-def _or_error(
-    notes: Iterable[Note], problems: Problems, source: Source, message: str
-) -> Iterator[Note]:
-    """The notes as they come; when they run out without one (and no other error), that
-    is the error `message`."""
-    empty = True
-    for note in notes:
-        empty = False
-        yield note
-    if empty and not problems.errors:
-        problems.error(source, message)
+    return _unique(rendered, problems), parsed
 
 
 @dataclass(frozen=True)
@@ -94,18 +80,27 @@ class BuildOptions:
 def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
     """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
     renderer = render.Renderer()
-    rendered: dict[str, RenderedNote] = {}
+    rendered = []
     for note in notes:
         mark = problems.mark()
         item = renderer.render(note, problems)
-        earlier = rendered.get(item.guid)
-        if earlier is not None:
-            hint = identity.duplicate_hint(note)
-            message = f"duplicate card: same id as {earlier.note.source} ({hint})"
-            problems.error(note.source, message)
-        elif not problems.errors_since(mark):
-            rendered[item.guid] = item
-    return list(rendered.values())
+        if not problems.errors_since(mark):
+            rendered.append(item)
+    return _unique(rendered, problems)
+
+
+def _unique(rendered: Iterable[RenderedNote], problems: Problems) -> list[RenderedNote]:
+    """The first note of each guid; a second one is an error naming both places."""
+    by_guid: dict[str, RenderedNote] = {}
+    for item in rendered:
+        earlier = by_guid.get(item.guid)
+        if earlier is None:
+            by_guid[item.guid] = item
+            continue
+        hint = identity.duplicate_hint(item.note)
+        message = f"duplicate card: same id as {earlier.note.source} ({hint})"
+        problems.error(item.note.source, message)
+    return list(by_guid.values())
 
 
 def card_count(note: Note) -> int:
@@ -141,8 +136,8 @@ def build_paths(
 ) -> BuildResult:
     """`build` with its options in one piece, as the command line has them."""
     problems = Problems()
-    notes = _parse_all(list(paths), deck, problems, progress, "build")
-    return build_notes(notes, output, problems, options)
+    good = _render_all(list(paths), deck, problems, progress, "build")
+    return _build(good, output, problems, options)
 
 
 def build_deck(
@@ -161,13 +156,13 @@ def build_deck(
         return _result(output, [], problems)
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
-    found = iter_notes([(file, spec.project) for file in files], spec.name, problems, progress)
-    notes = _or_error(found, problems, sources, "nothing to build: the sources hold no cards")
-    if spec.tags:
-        notes = (replace(note, tags=note.tags + spec.tags) for note in notes)
+    pairs = [(file, spec.project) for file in files]
+    good, parsed = render_sources(pairs, spec.name, problems, progress, spec.tags)
+    if not parsed and not problems.errors:
+        problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
-    return build_notes(notes, output, problems, deck_options, descriptions)
+    return _build(good, output, problems, deck_options, descriptions)
 
 
 def _key_source(spec: DeckSpec, key: str) -> Source:
@@ -184,8 +179,19 @@ def build_notes(
 ) -> BuildResult:
     """Render parsed notes, stamp them from the lock beside `output` and write both
     (unless there are errors and not `keep_going`, or it is a dry run)."""
-    options = options or BuildOptions()
     good = render_notes(notes, problems)
+    return _build(good, output, problems, options, descriptions, lock_path)
+
+
+def _build(
+    good: list[RenderedNote],
+    output: Path | None,
+    problems: Problems,
+    options: BuildOptions | None = None,
+    descriptions: dict[str, str] | None = None,
+    lock_path: Path | None = None,
+) -> BuildResult:
+    options = options or BuildOptions()
     if output is None:  # a check: no lock, so every card is new
         similar.warn_double_contributions([r.note for r in good], [True] * len(good), problems)
         return _result(None, good, problems)
@@ -218,8 +224,7 @@ def preview(
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
     problems = Problems()
-    notes = _parse_all(list(paths), deck, problems, None, "preview")
-    good = render_notes(notes, problems)
+    good = _render_all(list(paths), deck, problems, None, "preview")
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
         good, load_note_types(templates, theme), folder, problems.items
@@ -228,13 +233,16 @@ def preview(
     return result
 
 
-def _parse_all(
+def _render_all(
     paths: list[Path], deck: str | None, problems: Problems, progress: Progress | None, verb: str
-) -> Iterator[Note]:
-    """Every note of the sources; no cards at all (and no other error) is an error."""
-    where = Source(Path(", ".join(str(p) for p in paths) or "."))
-    notes = iter_notes(find_sources(paths), deck, problems, progress)
-    return _or_error(notes, problems, where, f"nothing to {verb}: no cards found")
+) -> list[RenderedNote]:
+    """Every good note of the sources, rendered; no cards at all (and no other error) is
+    an error."""
+    good, parsed = render_sources(find_sources(paths), deck, problems, progress)
+    if not parsed and not problems.errors:
+        where = ", ".join(str(p) for p in paths) or "."
+        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found")
+    return good
 
 
 def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:

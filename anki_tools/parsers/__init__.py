@@ -6,8 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from ..errors import Problems, SourceError
-from ..notes import Note
+from ..errors import AnkiToolsError, Problems, SourceError
+from ..notes import Note, Source
 from . import markdown, notebook
 
 Parser = Callable[[Path, Path, "str | None", Problems], list[Note]]
@@ -27,6 +27,22 @@ def get_parser(path: Path) -> Parser:
     except KeyError:
         known = ", ".join(sorted(PARSERS))
         raise SourceError(f"unknown kind of source '{path.suffix}' (known: {known})") from None
+
+
+def parse_file(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+    """The notes of one source; what is wrong with it goes to `problems`, never raised."""
+    mark = problems.mark()
+    try:
+        notes = get_parser(path)(path, root, deck, problems)
+    except AnkiToolsError as error:
+        problems.add(error, Source(path))
+        return []
+    except OSError as error:
+        problems.error(Source(path), f"cannot read: {error.strerror}")
+        return []
+    if not notes and not problems.errors_since(mark):
+        problems.warning(Source(path), f"no cards found ({no_cards_hint(path)})")
+    return notes
 
 
 def is_source(path: Path) -> bool:

@@ -1,0 +1,102 @@
+"""Parse and render source files, on every core for a big build, in file order.
+
+A file is parsed and its notes rendered in one go, so files can go to worker
+processes; the results come back in the order of the files, so the same sources give
+the same bytes however many processes did the work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from itertools import repeat
+from pathlib import Path
+
+from . import parsers, render
+from .errors import Problem, Problems
+from .notes import RenderedNote
+
+JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
+# Below this much source text, starting processes costs more than they save.
+POOL_MIN_BYTES = 256 * 1024
+
+SourceFile = tuple[Path, Path]  # a file and its build root
+
+
+@dataclass(frozen=True)
+class FileWork:
+    """What one source file gave: its good notes rendered, how many it had, its problems."""
+
+    rendered: list[RenderedNote]
+    parsed: int
+    problems: list[Problem]
+
+
+def render_files(
+    sources: Sequence[SourceFile], deck: str | None, tags: tuple[str, ...] = ()
+) -> Iterator[FileWork]:
+    """Each file's work, in the order of `sources`."""
+    jobs = job_count(sources)
+    if jobs == 1:
+        for source in sources:
+            yield render_file(source, deck, tags)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+        yield from pool.map(render_file, sources, repeat(deck), repeat(tags))
+
+
+def render_file(source: SourceFile, deck: str | None, tags: tuple[str, ...]) -> FileWork:
+    """Parse one file and render its notes; a note with an error is left out."""
+    problems = Problems()
+    notes = parsers.parse_file(*source, deck, problems)
+    renderer = render.Renderer()
+    rendered = []
+    for note in notes:
+        mark = problems.mark()
+        item = renderer.render(replace(note, tags=note.tags + tags) if tags else note, problems)
+        if not problems.errors_since(mark):
+            rendered.append(item)
+    return FileWork(rendered, len(notes), problems.items)
+
+
+def job_count(sources: Sequence[SourceFile]) -> int:
+    """The processes worth starting for these sources (see `jobs_for`)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return jobs_for(
+        wanted=os.environ.get(JOBS_ENV, ""),
+        cores=cores or 1,
+        files=len(sources),
+        size=_size(sources),
+        # Forking a process that runs other threads (a Jupyter kernel) can deadlock, and
+        # macOS forbids it for some libraries. Forked workers need no main-module guard in
+        # a caller's script and import nothing again.
+        may_fork=sys.platform == "linux" and threading.active_count() == 1,
+    )
+
+
+def jobs_for(wanted: str, cores: int, files: int, size: int, may_fork: bool) -> int:
+    """Every core for a big build, else one process; `wanted` (ANKI_TOOLS_JOBS) decides
+    the number where forking is safe."""
+    if not may_fork or files < 2:
+        return 1
+    if wanted.isdigit() and int(wanted) >= 1:
+        return min(int(wanted), files)
+    return min(cores, files) if size >= POOL_MIN_BYTES else 1
+
+
+def _size(sources: Sequence[SourceFile]) -> int:
+    """The sources' bytes, counted until there are enough for a pool."""
+    total = 0
+    for path, _ in sources:
+        with contextlib.suppress(OSError):  # the parser reports it
+            total += path.stat().st_size
+        if total >= POOL_MIN_BYTES:
+            break
+    return total

@@ -1,0 +1,68 @@
+"""Parsing and rendering on several processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from anki_tools import workers
+
+from conftest import FIXED_TIME
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+# Run in a fresh interpreter: a pool forks, and this test process may hold other threads.
+BUILD = """
+import json, sys
+from pathlib import Path
+from anki_tools import pipeline, workers
+root, output = Path(sys.argv[1]), Path(sys.argv[2])
+jobs = workers.job_count(pipeline.find_sources([root]))
+result = pipeline.build([root], output, timestamp={time})
+print(json.dumps({{"jobs": jobs, "problems": [str(p) for p in result.problems]}}))
+"""
+
+
+def build(root: Path, output: Path, jobs: int) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD.format(time=FIXED_TIME), str(root), str(output)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", workers.JOBS_ENV: str(jobs)},
+        check=True,
+    )
+    return dict(json.loads(done.stdout))
+
+
+def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
+    root = tmp_path / "examples"
+    shutil.copytree(EXAMPLES, root)
+    one = build(root, tmp_path / "one" / "deck.apkg", jobs=1)
+    two = build(root, tmp_path / "two" / "deck.apkg", jobs=2)
+    assert (one["jobs"], two["jobs"]) == (1, 2)  # the second build really used a pool
+    assert one["problems"] == two["problems"]
+    for name in ("deck.apkg", "deck.lock"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("wanted", "cores", "files", "size", "may_fork", "jobs"),
+    [
+        ("", 2, 200, 10_000_000, True, 2),  # a big build: every core
+        ("", 8, 3, 10_000_000, True, 3),  # no more processes than files
+        ("", 2, 200, 1_000, True, 1),  # a small one: starting processes costs more
+        ("", 2, 1, 10_000_000, True, 1),  # one file: nothing to share
+        ("3", 2, 200, 1_000, True, 3),  # ANKI_TOOLS_JOBS decides
+        ("1", 2, 200, 10_000_000, True, 1),
+        ("x", 2, 200, 1_000, True, 1),  # not a number: as if unset
+        ("4", 2, 200, 10_000_000, False, 1),  # other threads or not Linux: never forks
+    ],
+)
+def test_how_many_processes(
+    wanted: str, cores: int, files: int, size: int, may_fork: bool, jobs: int
+) -> None:
+    assert workers.jobs_for(wanted, cores, files, size, may_fork) == jobs
