@@ -17,6 +17,7 @@ from markdown_it.utils import EnvType
 from . import engine, grammar
 from .errors import Problems
 from .notes import EMPTY, Kind, Markers, Note, Part, Source
+from .sanitize import sanitize
 
 # Markers left in text after the inline rules took what was balanced.
 TEXT_MARKER_RE = re.compile(
@@ -157,8 +158,10 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
         elif token.type == "fence":
             if not grammar.fence_info(token.info).literal:
                 _scan_code(token.content, line + 1 if line else None, markers)  # under the ```
-        elif token.type in ("code_block", "html_block"):
+        elif token.type == "code_block":
             _scan_code(token.content, line, markers)
+        elif token.type == "html_block" and "{{c" in token.content:
+            _scan_html(token.content, line, markers)
         elif token.type in MATH_TOKENS:
             _scan_math(token, line, markers)
     if markers.depth and markers.opened:
@@ -168,35 +171,48 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
 
 
 def _scan_inline(inline: Token, line: int | None, markers: Walk) -> None:
-    content = inline.content
+    """The children in order; a line break child moves to the next source line."""
+    spoiler_at: int | None = None
     for child in inline.children or ():
-        if child.type == "text":
-            _scan_text(child.content, _line_in(content, child.content, line), markers)
+        if child.type in ("softbreak", "hardbreak"):
+            line = line + 1 if line else None
+        elif child.type == "text":
+            _scan_text(child.content, line, markers)
+            if grammar.SPOILER in child.content and spoiler_at is None:
+                spoiler_at = line or 0
         elif child.type == "code_inline":
             _scan_code(child.content, line, markers)
         elif child.type == "typein":
             markers.typein = True
         elif child.type in MATH_TOKENS:
             _scan_math(child, line, markers)
-    for offset, text in enumerate(content.split("\n")):
-        if text.strip() == grammar.QUOTE_LINE:
-            at = line + offset if line else None
-            markers.problems.append((at, "unbalanced quote box '(Q)': no closing '(Q)'"))
-            break
-    for child in inline.children or ():
-        if child.type == "text" and grammar.SPOILER in child.content:
-            at = _line_in(content, child.content, line)
-            markers.problems.append((at, "unbalanced spoiler '(S)': no closing '(S)'"))
-            break
+    first = inline.map[0] + 1 if inline.map else None
+    if grammar.QUOTE_LINE in inline.content:
+        for offset, text in enumerate(inline.content.split("\n")):
+            if text.strip() == grammar.QUOTE_LINE:
+                at = first + offset if first else None
+                markers.problems.append((at, "unbalanced quote box '(Q)': no closing '(Q)'"))
+                break
+    if spoiler_at is not None:
+        at = spoiler_at or None
+        markers.problems.append((at, "unbalanced spoiler '(S)': no closing '(S)'"))
 
 
 def _scan_text(text: str, line: int | None, markers: Walk) -> None:
-    for match in TEXT_MARKER_RE.finditer(text):
+    if "{" not in text and "}" not in text:
+        return  # most text
+    position = 0
+    while match := TEXT_MARKER_RE.search(text, position):
+        position = match.end()
         if match.group("open"):
             _open(markers, int(match.group("number")), line, match.group("open"))
         elif match.group("close") and markers.depth:
             markers.depth -= 1
-        elif match.group("typein") and not (markers.depth and match.group(0) == "}}}"):
+        elif match.group(0) == "}}}" and markers.depth:
+            # `{{c1::a {{c2::b}}}}`: the `}}` of a cloze, then whatever follows it.
+            markers.depth -= 1
+            position = match.start() + 2
+        elif match.group("typein"):
             message = f"unbalanced type-in '{match.group(0)}': close it on the same line"
             markers.problems.append((line, message))
 
@@ -214,6 +230,12 @@ def _scan_code(code: str, line: int | None, markers: Walk) -> None:
             markers.depth -= 1
 
 
+def _scan_html(html: str, line: int | None, markers: Walk) -> None:
+    """Raw HTML is no Markdown: a `{{{…}}}` in it shows as it is, no box; and a cloze
+    counts only where the sanitizer leaves it (not in a comment or a script)."""
+    _scan_code(grammar.TYPE_IN_RE.sub("", sanitize(html)), line, markers)
+
+
 def _scan_math(token: Token, line: int | None, markers: Walk) -> None:
     """Braces in math are math; a cloze Anki reads inside MathJax still counts."""
     if markers.depth and not grammar.CLOZE_OPEN_RE.search(token.content):
@@ -229,11 +251,25 @@ def _open(markers: Walk, number: int, line: int | None, opening: str) -> None:
     markers.clozes.add(number)
 
 
-def _line_in(content: str, text: str, line: int | None) -> int | None:
-    """The line of `text` inside an inline token's content (its first occurrence)."""
-    if line is None or "\n" not in content:
-        return line
-    return line + content[: max(content.find(text), 0)].count("\n")
+def line_of(part: Part, needle: str) -> int | None:
+    """The source line of the first token of a part that mentions `needle` (an image
+    path), from the tokens' own lines; None when no token does."""
+    for token in part.tokens:
+        line = token.map[0] + 1 if token.map else None
+        if token.type == "html_block" and needle in token.content and line is not None:
+            return line + token.content[: token.content.index(needle)].count("\n")
+        for child in token.children or () if token.type == "inline" else ():
+            if child.type in ("softbreak", "hardbreak"):
+                line = line + 1 if line else None
+            elif _mentions(child, needle):
+                return line
+    return None
+
+
+def _mentions(child: Token, needle: str) -> bool:
+    if child.type == "image":
+        return child.attrGet("src") == needle
+    return child.type == "html_inline" and needle in child.content
 
 
 def check(parts: tuple[Part, ...], source: Source, problems: Problems) -> None:

@@ -9,6 +9,7 @@ turns finished tokens into HTML (not yet sanitized: render.py does that).
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -28,6 +29,7 @@ from . import grammar
 CodeRenderer = Callable[[str, grammar.FenceInfo, "int | None"], str]
 CODE_RENDERER = "at_render_code"  # env keys
 CODE_LANGUAGE = "at_code_language"  # language of indented code (a notebook's kernel)
+DOUBLED_RE = re.compile(r"([}:])(?=\1)")  # each `}` or `:` followed by another
 IN_CLOZE = "in_cloze"  # token.meta key: math inside a cloze (set by body.scan)
 MATH = {
     "math_inline": ('<span class="arithmatex">\\(', "\\)</span>"),
@@ -167,7 +169,7 @@ def _math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, en
     if token.meta.get(IN_CLOZE):
         # Anki ends a cloze at the first `}}` and takes `::` for its hint: in math mode
         # spaces are not shown, so `} }` and `: :` typeset the same and keep the cloze whole.
-        content = content.replace("}}", "} }").replace("::", ": :")
+        content = DOUBLED_RE.sub(r"\1 ", content)
     opening, closing = MATH[token.type]
     if token.type == "math_block":
         return f"{opening}\n{html.escape(content, quote=False)}\n{closing}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -17,7 +18,7 @@ class AnkiToolsError(Exception):
         self.source = source
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.message}" if self.source else self.message
+        return printable(f"{self.source}: {self.message}" if self.source else self.message)
 
 
 class SourceError(AnkiToolsError):
@@ -47,7 +48,17 @@ class Problem:
 
     def __str__(self) -> str:
         label = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{self.source}: {label}{self.message}"
+        return printable(f"{self.source}: {label}{self.message}")
+
+
+# A file name or a quoted bit of a source must not break the one-line message or drive
+# the terminal (ESC sequences erase lines, set titles): control characters are shown
+# as escapes.
+CONTROL_RE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    return CONTROL_RE.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 class Problems:

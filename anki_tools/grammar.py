@@ -41,14 +41,17 @@ CODE_MARKER_RE = re.compile(
 TYPE_IN_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
 # Rules whose content is code or math: a `-` line inside them is theirs.
-UNCLIPPED_RULES = {"separator", "fence", "code", "math_block", "amsmath"}
+# (A quote box stops at a separator itself, skipping the fences inside it.)
+UNCLIPPED_RULES = {"separator", "fence", "code", "math_block", "amsmath", "quote_box"}
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
 def card_grammar_plugin(md: MarkdownIt) -> None:
     """Register the card grammar; call after every other plugin (it wraps their rules)."""
     md.core.ruler.before("block", "separator_lines", _find_separator_lines)
-    md.block.ruler.before("table", "quote_box", _quote_box, {"alt": ["paragraph"]})
+    md.block.ruler.before(
+        "table", "quote_box", _quote_box, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
     md.block.ruler.before("quote_box", "separator", _separator)
     for rule in list(md.block.ruler.__rules__):
         if rule.name not in UNCLIPPED_RULES:
@@ -177,11 +180,14 @@ def _is_quote_line(state: StateBlock, line: int) -> bool:
 
 
 def _quote_lines(state: StateBlock, start: int, end: int) -> list[int]:
-    """The next two `(Q)` lines at this nesting, skipping fenced code."""
+    """The next two `(Q)` lines at the nesting of the opening one, skipping fenced code.
+    (An opening `(Q)` under a list item, less indented than it, belongs to the level
+    above: asked whether it ends the item's paragraph, it must say yes.)"""
     found: list[int] = []
     fence: str | None = None
+    indent = min(state.blkIndent, state.sCount[start - 1])
     for line in range(start, end):
-        if state.sCount[line] < state.blkIndent:
+        if state.sCount[line] < indent:
             break  # the container the box is in has ended
         text = _line(state, line).strip()
         match = FENCE_RE.match(text)
@@ -191,6 +197,8 @@ def _quote_lines(state: StateBlock, start: int, end: int) -> list[int]:
             continue
         if match:
             fence = match.group(1)
+        elif line in state.env.get(SEPARATOR_SET, ()) and state.sCount[line] == 0:
+            break  # a separator ends the card's part, and any box open in it
         elif _is_quote_line(state, line):
             found.append(line)
             if len(found) == 2:

@@ -29,10 +29,10 @@ DARK_SELECTORS = (".nightMode", ".night_mode")
 MARKER_RE = re.compile(
     r"(?P<typein>\{\{\{(?P<answer>.+?)\}\}\})|(?P<open>\{\{c\d+::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
 )
-# Private-use characters stand for markers while Pygments formats: they are
-# emitted as plain text (no <span>) and are never escaped.
-PLACEHOLDER = "\ue000{}\ue001"
-PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
+# Two private-use characters stand around a marker's number while Pygments formats:
+# they are emitted as plain text (no <span>) and never escaped. The first two that the
+# code does not hold are taken (icon fonts use this range too).
+PRIVATE_USE = range(0xE000, 0xF900)
 
 TokenStream = list[tuple[_TokenType, str]]
 
@@ -65,9 +65,14 @@ def highlight(
     """
     lexer, known = _lexer(language or "")
     markers = _Markers(code) if literal else _take_markers(code)
-    tokens = _with_markers(_tokens(lexer, markers.code), markers.inserts)
+    tokens = _tokens(lexer, markers.code)
     formatter = _formatter(tuple(hl_lines or ()), linenums or 0, language if known else "text")
-    formatted = _restore(_format(formatter, tokens), markers.inserts)
+    if markers.inserts:
+        placeholder = Placeholder.for_code(code)
+        tokens = _with_markers(tokens, markers.inserts, placeholder)
+        formatted = placeholder.restore(_format(formatter, tokens), markers.inserts)
+    else:
+        formatted = _format(formatter, tokens)
     return Highlighted(formatted.replace("{", "&#123;") if literal else formatted, known)
 
 
@@ -134,39 +139,73 @@ def _tokens(lexer: Lexer, code: str) -> TokenStream:
     return list(lexer.get_tokens(code))
 
 
-def _with_markers(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> TokenStream:
+@dataclass(frozen=True)
+class Placeholder:
+    """Stands for marker number N in the token stream: `start N end`."""
+
+    start: str
+    end: str
+
+    @classmethod
+    def for_code(cls, code: str) -> Placeholder:
+        free = (chr(point) for point in PRIVATE_USE if chr(point) not in code)
+        return cls(next(free), next(free))
+
+    def text(self, index: int) -> str:
+        return f"{self.start}{index}{self.end}"
+
+    def pattern(self) -> re.Pattern[str]:
+        return _placeholder_re(self.start, self.end)
+
+    def restore(self, formatted: str, inserts: list[tuple[int, int, str]]) -> str:
+        return self.pattern().sub(lambda m: inserts[int(m.group(1))][2], formatted)
+
+
+@lru_cache(maxsize=16)
+def _placeholder_re(start: str, end: str) -> re.Pattern[str]:
+    return re.compile(f"{re.escape(start)}(\\d+){re.escape(end)}")
+
+
+def _with_markers(
+    tokens: TokenStream, inserts: list[tuple[int, int, str]], placeholder: Placeholder
+) -> TokenStream:
     """Split tokens at marker offsets and put placeholders there as plain text."""
-    if not inserts:
-        return tokens
+    at: dict[int, list[int]] = {}
+    for index, (start, _, _) in enumerate(inserts):
+        at.setdefault(start, []).append(index)
     cuts = sorted({offset for start, end, _ in inserts for offset in (start, end)})
     result: TokenStream = []
-    offset = 0
+    offset, next_cut = 0, 0
     for kind, value in tokens:
-        inner = [cut - offset for cut in cuts if offset < cut < offset + len(value)]
+        while next_cut < len(cuts) and cuts[next_cut] <= offset:
+            next_cut += 1
+        inner = []
+        while next_cut < len(cuts) and cuts[next_cut] < offset + len(value):
+            inner.append(cuts[next_cut] - offset)
+            next_cut += 1
         for piece_start, piece_end in zip([0, *inner], [*inner, len(value)], strict=False):
-            result.extend(_placeholders_at(offset + piece_start, inserts))
+            for index in at.get(offset + piece_start, ()):
+                result.append((Token.Text, placeholder.text(index)))
             result.append((kind, value[piece_start:piece_end]))
         offset += len(value)
-    result.extend(_placeholders_at(offset, inserts))
-    return _drop_replaced(result, inserts)
+    for index in at.get(offset, ()):
+        result.append((Token.Text, placeholder.text(index)))
+    return _drop_replaced(result, inserts, placeholder)
 
 
-def _placeholders_at(offset: int, inserts: list[tuple[int, int, str]]) -> TokenStream:
-    return [
-        (Token.Text, PLACEHOLDER.format(i)) for i, (s, _, _) in enumerate(inserts) if s == offset
-    ]
-
-
-def _drop_replaced(tokens: TokenStream, inserts: list[tuple[int, int, str]]) -> TokenStream:
+def _drop_replaced(
+    tokens: TokenStream, inserts: list[tuple[int, int, str]], placeholder: Placeholder
+) -> TokenStream:
     """Type-in answers are replaced by their box: drop the code the box stands for."""
     result: TokenStream = []
     skip_until, offset = -1, 0
     starts = {s: e for s, e, _ in inserts if e > s}
+    pattern = placeholder.pattern()
     for kind, value in tokens:
-        placeholder = PLACEHOLDER_RE.fullmatch(value)
-        if placeholder:
+        found = pattern.fullmatch(value)
+        if found:
             result.append((kind, value))
-            start = inserts[int(placeholder.group(1))][0]
+            start = inserts[int(found.group(1))][0]
             skip_until = starts.get(start, skip_until)
             continue
         if offset >= skip_until:
@@ -179,7 +218,3 @@ def _format(formatter: HtmlFormatter[str], tokens: TokenStream) -> str:
     out = StringIO()
     formatter.format(iter(tokens), out)
     return out.getvalue()
-
-
-def _restore(formatted: str, inserts: list[tuple[int, int, str]]) -> str:
-    return PLACEHOLDER_RE.sub(lambda m: inserts[int(m.group(1))][2], formatted)

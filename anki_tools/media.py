@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
+from . import body
 from .errors import Problems
 from .notes import EMPTY, Media, Note, Part, Source
 
@@ -65,8 +66,6 @@ class MediaCollector:
         self.problems.error(self._where(reference), message)
 
     def _where(self, reference: str) -> Source:
-        """The line of the field that mentions the reference (the field's own text)."""
-        source, part = self.note.source, self.part
-        if part.line is None or reference not in part.text:
-            return source
-        return source.at_line(part.line + part.text[: part.text.index(reference)].count("\n"))
+        """The line of the field's token that mentions the reference."""
+        line = body.line_of(self.part, reference)
+        return self.note.source if line is None else self.note.source.at_line(line)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import secrets
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +18,10 @@ from .sanitize import sanitize
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
 TYPE_IN_MARKER_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 
-CODE_SLOT = '<div class="at-code-slot">\ue010{}\ue011</div>'
-CODE_SLOT_RE = re.compile('<div class="at-code-slot">\ue010(\\d+)\ue011</div>')
+# Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
+# drawn for this renderer, so text that a note writes to look like one stays text; the
+# number never reaches the output.
+CODE_SLOT = '<div class="at-code-slot">{}:{}</div>'
 SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 
 FIELD_NAMES = {
@@ -38,6 +41,8 @@ class Renderer:
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
+        self._slot_key = secrets.token_hex(8)
+        self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -86,7 +91,7 @@ class Renderer:
     def _clean(self, markup: str, media: MediaCollector, part: Part) -> str:
         media.part = part  # where an image's messages point
         clean = sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
-        return CODE_SLOT_RE.sub(self._code_block, clean)
+        return self._slot_re.sub(self._code_block, clean)
 
     def _code_block(self, match: re.Match[str]) -> str:
         index = int(match.group(1))
@@ -105,7 +110,7 @@ class Renderer:
         # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
         # quarter of the build time otherwise) and goes back in after it, in a slot.
         self._code_blocks.append(result.html.rstrip("\n"))
-        return CODE_SLOT.format(len(self._code_blocks) - 1)
+        return CODE_SLOT.format(self._slot_key, len(self._code_blocks) - 1)
 
 
 def _one_paragraph(part: Part) -> bool:

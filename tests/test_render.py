@@ -43,8 +43,8 @@ def test_source_title_renders_inline_markdown_without_markers(tmp_path: Path) ->
 def test_code_slot_written_by_a_user_injects_nothing(tmp_path: Path) -> None:
     forged = '<div class="at-code-slot">\ue0100\ue011</div>'
     rendered = Renderer().render(note(tmp_path, front=forged), Problems())
-    assert "at-code-slot" not in rendered.fields["Front"]
     assert "<pre" not in rendered.fields["Front"]
+    assert "\ue0100\ue011" in rendered.fields["Front"]  # the note's text stays its own
 
 
 def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
