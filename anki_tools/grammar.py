@@ -213,6 +213,7 @@ TYPE_IN_LONGEST = 1000
 MATH_LONGEST = 20_000
 PROTOCOLS = ("http", "https", "mailto", "xmpp")
 URL_WINDOW = 4096  # a bare URL longer than this is cut there
+PENDING_KEPT = 16  # enough text before a ':' for any protocol name
 
 
 def _bound_protocol_autolinks(md: MarkdownIt) -> None:
@@ -226,6 +227,13 @@ def _bound_protocol_autolinks(md: MarkdownIt) -> None:
     def bounded(state: StateInline, silent: bool) -> bool:
         if not state.pending.endswith(PROTOCOLS):
             return False
+        if len(state.pending) > PENDING_KEPT and not silent:
+            # The rule searches all pending text: hand the older part on as text now
+            # (adjacent text tokens are joined again later).
+            tail = state.pending[-PENDING_KEPT:]
+            state.pending = state.pending[:-PENDING_KEPT]
+            state.pushPending()
+            state.pending = tail
         old_max = state.posMax
         state.posMax = min(old_max, state.pos + URL_WINDOW)
         try:
