@@ -56,8 +56,8 @@ def card_grammar_plugin(md: MarkdownIt) -> None:
     for rule in list(md.block.ruler.__rules__):
         if rule.name not in UNCLIPPED_RULES:
             # An HTML block runs to a blank line: a `#` heading must still start a card.
-            ends = (SEPARATOR_LINES, HEADING_LINES) if rule.name == "html_block" else None
-            md.block.ruler.at(rule.name, _clipped(rule.fn, ends), {"alt": list(rule.alt)})
+            clipped = _clipped(rule.fn, at_headings=rule.name == "html_block")
+            md.block.ruler.at(rule.name, clipped, {"alt": list(rule.alt)})
     _bound_protocol_autolinks(md)
     _math_yields_to_code(md)
     md.inline.ruler.before("escape", "bracket_math", _bracket_math)
@@ -87,20 +87,16 @@ def _line_numbers_of(pattern: re.Pattern[str], src: str) -> list[int]:
     return lines
 
 
-def _clipped(rule: BlockRule, ends: tuple[str, ...] | None) -> BlockRule:
-    """The rule with its range ending at the next separator line (or other line listed
-    under `ends`): no paragraph, setext underline, list item, HTML block or container
-    runs across one."""
-    keys = ends or (SEPARATOR_LINES,)
+def _clipped(rule: BlockRule, at_headings: bool) -> BlockRule:
+    """The rule with its range ending at the next separator line (and, `at_headings`,
+    at the next `#` heading line): no paragraph, setext underline, list item, HTML block
+    or container runs across one."""
 
     def clipped(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+        stop = _next_line(state.env.get(SEPARATOR_LINES), start)
         # <pre>, <script>, comments and the like run to their closing tag, headings or not.
-        closed = HEADING_LINES in keys and CLOSED_HTML_RE.match(_line(state, start))
-        stop = min(
-            _next_line(state.env.get(key), start)
-            for key in keys
-            if not (closed and key == HEADING_LINES)
-        )
+        if at_headings and not CLOSED_HTML_RE.match(_line(state, start)):
+            stop = min(stop, _next_line(state.env.get(HEADING_LINES), start))
         if stop >= state.lineMax:
             return rule(state, start, end, silent)
         # Some rules (paragraph) read state.lineMax rather than their end line.
