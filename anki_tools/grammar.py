@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from weakref import WeakKeyDictionary
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -206,7 +207,6 @@ def _quote_lines(state: StateBlock, start: int, end: int) -> list[int]:
 
 # Bounds that keep a long paragraph of unclosed markers linear.
 TYPE_IN_LONGEST = 1000
-MATH_LONGEST = 20_000
 PROTOCOLS = ("http", "https", "mailto", "xmpp")
 URL_WINDOW = 4096  # a bare URL longer than this is cut there
 PENDING_KEPT = 16  # enough text before a ':' for any protocol name
@@ -302,6 +302,9 @@ def _math_yields_to_code(md: MarkdownIt) -> None:
     md.inline.ruler.at(rule.name, yielding, {"alt": list(rule.alt)})
 
 
+# Per inline parse: from where on a closing bracket is known to be missing, so a long
+# paragraph of unclosed `\(` is searched once, not once per `\(`.
+_UNCLOSED: WeakKeyDictionary[StateInline, dict[tuple[str, int], int]] = WeakKeyDictionary()
 BRACKETS = {"\\(": ("\\)", "math_inline"), "\\[": ("\\]", "math_inline_double")}
 
 
@@ -311,8 +314,13 @@ def _bracket_math(state: StateInline, silent: bool) -> bool:
     if opening not in BRACKETS:
         return False
     closing, kind = BRACKETS[opening]
-    close = state.src.find(closing, state.pos + 2, min(state.posMax, state.pos + MATH_LONGEST))
+    unclosed = _UNCLOSED.setdefault(state, {})
+    key = (closing, state.posMax)  # a link's text is parsed with a nearer end
+    if state.pos >= unclosed.get(key, state.posMax):
+        return False  # no closing after an earlier opening: none after this one either
+    close = state.src.find(closing, state.pos + 2, state.posMax)
     if close == -1:
+        unclosed[key] = state.pos
         return False
     if not silent:
         token = state.push(kind, "math", 0)

@@ -54,6 +54,7 @@ class Renderer:
             name: self.part_html(part, media, name.lower().replace(" ", "-"))
             for name, part in zip(names, parts, strict=False)
         }
+        _check_markers_survived(note, fields[names[0]], problems)
         title = self._title_html(note, parts[0], fields[names[0]], media)
         fields[names[3]] = source_field(note, title)
         guid = identity.guid(note)
@@ -111,6 +112,20 @@ class Renderer:
         # quarter of the build time otherwise) and goes back in after it, in a slot.
         self._code_blocks.append(result.html.rstrip("\n"))
         return CODE_SLOT.format(self._slot_key, len(self._code_blocks) - 1)
+
+
+def _check_markers_survived(note: Note, question: str, problems: Problems) -> None:
+    """A Cloze or Type-in note whose markers the sanitizer took away would be a card
+    without a gap: an unclosed <script>, <style> or <iframe> removes the rest of a field."""
+    lost = (note.kind is Kind.CLOZE and "{{c" not in question) or (
+        note.kind is Kind.TYPE_IN and "at-typein" not in question
+    )
+    if lost:
+        problems.error(
+            note.source,
+            "the cloze or type-in markers were removed with raw HTML around them "
+            "(an unclosed <script>, <style> or <iframe> removes the rest of the field)",
+        )
 
 
 def _one_paragraph(part: Part) -> bool:

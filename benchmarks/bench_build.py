@@ -11,9 +11,9 @@ What is measured, each on the same cards (a fixed seed makes runs comparable):
 
 * anki-tools: `anki_tools.pipeline.build([root], output)` on Markdown files written to a
   temporary folder (about 50 cards a file, spread over a few folders).
-* floor B: one reused `markdown.Markdown(extensions=["fenced_code", "codehilite", "tables"])`
-  converts the same front/back texts (straight from memory, no parsing of ours), then
-  genanki writes them as in floor A.
+* floor B: one reused markdown-it-py `MarkdownIt("commonmark").enable("table")`, whose
+  `highlight` option runs Pygments on fenced code (CSS classes), converts the same front/back
+  texts (straight from memory, no parsing of ours), then genanki writes them as in floor A.
 * floor A: genanki alone writes the same number of notes whose HTML fields were rendered
   before the timer started (one Model with Front/Back, one Deck, `Package.write_to_file`).
 
@@ -42,12 +42,18 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import TypeVar
 
 import genanki
-import markdown
+import pygments
+from markdown_it import MarkdownIt
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.lexers.special import TextLexer
+from pygments.util import ClassNotFound
 
 from anki_tools import pipeline
 from anki_tools.result import BuildResult
@@ -61,7 +67,7 @@ SIZES = {"1k": 1_000, "10k": 10_000}
 SPEED_TARGET = 1.5  # anki-tools / floor B at 10k cards
 SPEED_TARGET_CARDS = 10_000
 MEMORY_TARGET_MB = 300.0
-FLOOR_EXTENSIONS = ["fenced_code", "codehilite", "tables"]
+FLOOR_CSS_CLASS = "codehilite"  # the floors' highlighted code: <pre class="codehilite">
 FOLDERS = ("python", "python/async", "web/javascript", "databases", "systems/rust", "shell")
 LANGUAGES = ("python", "javascript", "rust", "sql", "bash")
 
@@ -301,7 +307,8 @@ def write_corpus(cards: list[Card], root: Path) -> Corpus:
 
 
 def floor_model() -> genanki.Model:
-    css = HtmlFormatter(cssclass="codehilite").get_style_defs(".codehilite")  # type: ignore[no-untyped-call]
+    formatter: HtmlFormatter[str] = HtmlFormatter(cssclass=FLOOR_CSS_CLASS)
+    css = formatter.get_style_defs(f".{FLOOR_CSS_CLASS}")  # type: ignore[no-untyped-call]
     return genanki.Model(
         1_607_392_319,
         "Bench Basic",
@@ -331,14 +338,39 @@ def write_with_genanki(
     package.write_to_file(str(output), timestamp=TIMESTAMP)
 
 
-def convert(converter: markdown.Markdown, text: str) -> str:
-    converter.reset()
-    return converter.convert(text)
+# The spans only: markdown-it-py keeps a highlighted block as it is when it starts with <pre.
+FLOOR_FORMATTER: HtmlFormatter[str] = HtmlFormatter(cssclass=FLOOR_CSS_CLASS, nowrap=True)
+
+
+@cache
+def floor_lexer(language: str) -> Lexer:
+    """The Pygments lexer of a fence's language; plain text when it has none or is unknown."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return TextLexer()
+
+
+def floor_highlight(code: str, language: str, _attributes: str) -> str:
+    """markdown-it-py's `highlight` option: Pygments with CSS classes, as codehilite did."""
+    spans = pygments.highlight(code, floor_lexer(language), FLOOR_FORMATTER)
+    return f'<pre class="{FLOOR_CSS_CLASS}"><code>{spans}</code></pre>'
+
+
+def floor_markdown() -> MarkdownIt:
+    """The floors' Markdown: CommonMark with tables, fences highlighted by Pygments.
+    Build it once and reuse it (`convert`), as anki-tools reuses its engine."""
+    return MarkdownIt("commonmark", {"highlight": floor_highlight}).enable("table")
+
+
+def convert(converter: MarkdownIt, text: str) -> str:
+    html: str = converter.render(text)  # typed as Any
+    return html
 
 
 def render_floor(cards: Iterable[Card]) -> Iterable[tuple[str, str]]:
-    """Cards → HTML with one reused Markdown instance (codehilite → Pygments, CSS classes)."""
-    converter = markdown.Markdown(extensions=FLOOR_EXTENSIONS)
+    """Cards → HTML with one reused markdown-it-py instance (fences → Pygments, CSS classes)."""
+    converter = floor_markdown()
     for card in cards:
         yield convert(converter, card.front), convert(converter, card.back)
 

@@ -16,11 +16,11 @@ outputs (a stream, an execute_result, and for some a PNG plot or a pandas-like H
 What is measured, each on the same notebooks:
 
 * anki-tools: `anki_tools.pipeline.build([root], output)` on the notebook folder.
-* floor: `nbformat.read` of every notebook, then one reused `markdown.Markdown(extensions=
-  ["fenced_code", "codehilite", "tables"])` converts each markdown cell's front and back and
-  each code cell's code and text outputs (as fenced blocks; HTML outputs pass through as they
-  are, PNG outputs are decoded and written as media files), and genanki writes the notes as
-  in bench_build.py's floor B.
+* floor: `nbformat.read` of every notebook, then bench_build.py's reused markdown-it-py
+  instance (`MarkdownIt("commonmark").enable("table")`, fences highlighted by Pygments)
+  converts each markdown cell's front and back and each code cell's code and text outputs
+  (as fenced blocks; HTML outputs are appended as they are, PNG outputs are decoded and
+  written as media files), and genanki writes the notes as in bench_build.py's floor B.
 
 Each measurement is the best of several rounds that run both contenders in turn. Peak memory
 (RSS) of the anki-tools build is taken in a child process of its own (bench_build.py's).
@@ -44,12 +44,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import markdown
 import nbformat
 from bench_build import (
     CARDS_PER_FILE,
     CODE_LINES,
-    FLOOR_EXTENSIONS,
     FOLDERS,
     MEMORY_TARGET_MB,
     SEED,
@@ -64,12 +62,14 @@ from bench_build import (
     convert,
     environment,
     fill,
+    floor_markdown,
     make_cards,
     measure_memory,
     profile_build,
     repeats,
     write_with_genanki,
 )
+from markdown_it import MarkdownIt
 
 SIZES = {"1k": 1_000, "5k": 5_000}
 SPEED_TARGET = 1.3  # anki-tools / floor at 5k cards
@@ -315,7 +315,7 @@ def write_notebooks(cards: list[Card], root: Path, seed: int) -> tuple[Corpus, S
 def floor(root: Path, output: Path) -> int:
     """nbformat + Markdown + Pygments + genanki: the least a notebook-to-deck tool does.
     Returns the number of notes written."""
-    converter = markdown.Markdown(extensions=FLOOR_EXTENSIONS)
+    converter = floor_markdown()
     fields: list[tuple[str, str]] = []
     images: dict[bytes, str] = {}
     with tempfile.TemporaryDirectory(prefix="bench-floor-media-") as media:
@@ -333,11 +333,11 @@ def floor(root: Path, output: Path) -> int:
     return len(fields)
 
 
-def floor_code(
-    converter: markdown.Markdown, cell: Any, images: dict[bytes, str], media: Path
-) -> str:
-    """A code cell's code and outputs as one Markdown text, converted once."""
+def floor_code(converter: MarkdownIt, cell: Any, images: dict[bytes, str], media: Path) -> str:
+    """A code cell's code and outputs as one Markdown text, converted once; HTML outputs
+    are appended as they are (CommonMark would end their HTML block at a blank line)."""
     parts = [fence(cell.source, "python")]
+    html: list[str] = []
     for output in cell.outputs:
         data = output.get("data", {})
         if output.output_type == "stream":
@@ -349,10 +349,10 @@ def floor_code(
                 (media / images[image]).write_bytes(image)
             parts.append(f'<img src="{images[image]}" alt="output">')
         elif "text/html" in data:
-            parts.append(data["text/html"])
+            html.append(data["text/html"])  # the execute_result: the last output
         elif "text/plain" in data:
             parts.append(fence(data["text/plain"], "text"))
-    return convert(converter, "\n\n".join(parts))
+    return convert(converter, "\n\n".join(parts)) + "".join(html)
 
 
 def fence(text: str, language: str) -> str:
