@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from . import engine, grammar
+from . import engine, grammar, options
 from .errors import Problems
 from .notes import EMPTY, Kind, Markers, Note, Part, Source
 from .sanitize import sanitize
@@ -156,7 +156,7 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
         if token.type == "inline":
             _scan_inline(token, line, markers)
         elif token.type == "fence":
-            if not grammar.fence_info(token.info).literal:
+            if not options.fence_info(token.info).literal:
                 _scan_code(token.content, line + 1 if line else None, markers)  # under the ```
         elif token.type == "code_block":
             _scan_code(token.content, line, markers)

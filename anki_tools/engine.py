@@ -24,9 +24,10 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
 from . import grammar
+from .options import MATH_FENCE, RAW_HTML, FenceInfo, fence_info
 
 # (code, fence info, line) → HTML of the highlighted block; render.py provides it
-CodeRenderer = Callable[[str, grammar.FenceInfo, "int | None"], str]
+CodeRenderer = Callable[[str, FenceInfo, "int | None"], str]
 CODE_RENDERER = "at_render_code"  # env keys
 CODE_LANGUAGE = "at_code_language"  # language of indented code (a notebook's kernel)
 DOUBLED_RE = re.compile(r"([}:])(?=\1)")  # each `}` or `:` followed by another
@@ -178,10 +179,10 @@ def _math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, en
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
-    info = grammar.fence_info(token.info)
-    if info.language == grammar.RAW_HTML:
+    info = fence_info(token.info)
+    if info.language == RAW_HTML:
         return token.content
-    if info.language == grammar.MATH_FENCE:
+    if info.language == MATH_FENCE:
         opening, closing = MATH["math_block"]
         return f"{opening}\n{html.escape(token.content.strip(chr(10)), quote=False)}\n{closing}"
     return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
@@ -191,7 +192,7 @@ def _code_block(
     self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType
 ) -> str:
     token = tokens[idx]
-    info = grammar.FenceInfo(env.get(CODE_LANGUAGE))
+    info = FenceInfo(env.get(CODE_LANGUAGE))
     return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
 
 

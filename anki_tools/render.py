@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import body, engine, grammar, highlight, identity
+from . import body, engine, highlight, identity, options
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote
@@ -98,7 +98,7 @@ class Renderer:
         index = int(match.group(1))
         return self._code_blocks[index] if index < len(self._code_blocks) else ""
 
-    def _render_code(self, code: str, info: grammar.FenceInfo, line: int | None) -> str:
+    def _render_code(self, code: str, info: options.FenceInfo, line: int | None) -> str:
         result = highlight.highlight(
             code, info.language, list(info.hl_lines), info.linenums, info.literal
         )
@@ -185,7 +185,7 @@ def deck_description(spec: DeckSpec) -> str:
 def _description_html(text: str) -> str:
     """A deck config's description: Markdown without cards, images or highlighting."""
 
-    def plain_code(code: str, info: grammar.FenceInfo, line: int | None) -> str:
+    def plain_code(code: str, info: options.FenceInfo, line: int | None) -> str:
         return f"<pre><code>{html.escape(code)}</code></pre>"
 
     return sanitize(engine.render(engine.parse(text), plain_code, None).rstrip("\n"))

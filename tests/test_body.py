@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import body, engine
+from anki_tools import body, engine, options
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Source
 
@@ -173,3 +173,19 @@ def test_a_cloze_around_math_is_written_so_anki_reads_it_whole() -> None:
     assert body.cloze_numbers(part) == {1}
     html = engine.render(part.tokens, lambda code, info, line: "", None)
     assert '{{c1::<span class="arithmatex">\\(\\frac{1}{\\sqrt{n} }\\)</span>}}' in html
+
+
+@pytest.mark.parametrize(
+    ("info", "language", "literal", "hl_lines"),
+    [
+        ('python hl_lines="1 3-4" linenums literal', "python", True, (1, 3, 4)),
+        ("literal", None, True, ()),  # options without a language
+        ('hl_lines="2"', None, False, (2,)),
+        ("{.rust}", "rust", False, ()),
+    ],
+)
+def test_fence_info(
+    info: str, language: str | None, literal: bool, hl_lines: tuple[int, ...]
+) -> None:
+    found = options.fence_info(info)
+    assert (found.language, found.literal, found.hl_lines) == (language, literal, hl_lines)

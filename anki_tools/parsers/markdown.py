@@ -10,7 +10,7 @@ import yaml
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from .. import body, engine, grammar
+from .. import body, engine, options
 from ..errors import Problems, SourceError
 from ..notes import Kind, Note, Part, Source
 from .common import deck_from_path, read_text, split_tags, yaml_problem
@@ -160,7 +160,7 @@ def _atx_level(token: Token) -> int | None:
 
 def _heading(inline: Token, line: int) -> Heading:
     """Take `{#id .class key="value"}` off the end of a heading, before its inline parse."""
-    inline.content, attributes = grammar.heading_attributes(inline.content)
+    inline.content, attributes = options.heading_attributes(inline.content)
     return Heading(
         inline.content, line, inline, attributes.explicit_id, attributes.classes, attributes.options
     )

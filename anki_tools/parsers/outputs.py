@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problems
-from ..grammar import RAW_HTML
 from ..notes import Source
+from ..options import RAW_HTML
 from ..sanitize import sanitize
 
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
