@@ -90,6 +90,16 @@ def test_a_fence_left_open_is_a_warning_at_its_line(write_notes) -> None:
     assert problems == [] and len(closed) == 1
 
 
+def test_an_html_comment_left_open_is_a_warning_at_its_line(write_notes) -> None:
+    notes, problems = parse(write_notes, "## One\n\na\n\n<!-- to do\n\n## Two\n\nb\n")
+    assert [n.front for n in notes] == ["One"]  # the rest of the file is hidden, as on GitHub
+    (problem,) = problems
+    assert problem.endswith(
+        "file.md:5: warning: this HTML comment is never closed, so the rest of the file is "
+        "hidden (close it with -->)"
+    )
+
+
 def test_heading_attributes(write_notes) -> None:
     note = one(write_notes, '## Q {#my-id .reverse tags="a b::c" deck="X::Y"}\n\nA\n')
     assert note.explicit_id == "my-id"

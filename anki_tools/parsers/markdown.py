@@ -53,7 +53,7 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
     meta, first = _front_matter(lines, path, problems)
     # The front matter becomes blank lines, so token lines are the file's lines.
     tokens, env = engine.parse_blocks("\n" * first + "\n".join(lines[first:]))
-    _warn_unclosed_fences(tokens, lines, path, problems)
+    _warn_unclosed_blocks(tokens, lines, path, problems)
     default_deck = meta.deck or deck or deck_from_path(path, root)
     cards = _cards(tokens, len(lines), meta.card_level)
     # One inline pass over the file, unless footnotes need one per field.
@@ -66,22 +66,35 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
     return notes
 
 
-def _warn_unclosed_fences(
+def _warn_unclosed_blocks(
     tokens: list[Token], lines: list[str], path: Path, problems: Problems
 ) -> None:
-    """A fence left open makes the rest of the file code, later cards and all."""
+    """A fence or an HTML comment left open runs to the end of the file: the cards below
+    it become code, or are hidden."""
     last_text = next((i for i in range(len(lines) - 1, -1, -1) if lines[i].strip()), -1)
     for token in tokens:
-        if token.type != "fence" or token.level != 0 or not token.map:
+        if token.level != 0 or not token.map or token.map[1] <= last_text:
             continue
         start, end = token.map
-        last = lines[end - 1].strip() if end - 1 > start else ""
-        if end > last_text and not (last.startswith(token.markup) and not last.strip(last[:1])):
+        if token.type == "fence":
+            last = lines[end - 1].strip() if end - 1 > start else ""
+            if not (last.startswith(token.markup) and not last.strip(last[:1])):
+                problems.warning(
+                    Source(path, start + 1),
+                    f"this code fence is never closed, so the rest of the file is code "
+                    f"(close it with a {token.markup} line)",
+                )
+        elif token.type == "html_block" and _opens_comment(token.content):
             problems.warning(
                 Source(path, start + 1),
-                f"this code fence is never closed, so the rest of the file is code "
-                f"(close it with a {token.markup} line)",
+                "this HTML comment is never closed, so the rest of the file is hidden "
+                "(close it with -->)",
             )
+
+
+def _opens_comment(html: str) -> bool:
+    """An HTML comment that starts the block and never ends."""
+    return html.lstrip().startswith("<!--") and "-->" not in html
 
 
 def _front_matter(lines: list[str], path: Path, problems: Problems) -> tuple[FrontMatter, int]:
