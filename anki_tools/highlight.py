@@ -20,15 +20,13 @@ from pygments.lexers.special import TextLexer
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
+from .grammar import CODE_MARKER_RE
+
 CSS_CLASS = "highlight"
 LIGHT_STYLE = "default"
 DARK_STYLE = "github-dark"
 DARK_SELECTORS = (".nightMode", ".night_mode")
 
-# One regex finds every marker; the groups say which kind it is.
-MARKER_RE = re.compile(
-    r"(?P<typein>\{\{\{(?P<answer>.+?)\}\}\})|(?P<open>\{\{c\d+::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
-)
 # Two private-use characters stand around a marker's number while Pygments formats:
 # they are emitted as plain text (no <span>) and never escaped. The first two that the
 # code does not hold are taken (icon fonts use this range too).
@@ -115,7 +113,7 @@ def _take_markers(code: str) -> _Markers:
     result = _Markers()
     pieces: list[str] = []
     position, length, depth = 0, 0, 0
-    for match in MARKER_RE.finditer(code):
+    for match in CODE_MARKER_RE.finditer(code):
         if match.group("close") and depth == 0:
             continue  # a `}}` of the code itself, not a cloze end
         pieces.append(code[position : match.start()])

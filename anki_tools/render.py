@@ -9,14 +9,13 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import body, engine, highlight, identity, options
+from . import body, engine, grammar, highlight, identity, options
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote
 from .sanitize import sanitize
 
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
-TYPE_IN_MARKER_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -163,7 +162,7 @@ def _relative_path(path: Path, root: Path) -> str:
 
 def plain_title(title: str) -> str:
     """A heading without cloze or type-in markers, for fields Anki shows as they are."""
-    return TYPE_IN_MARKER_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
+    return grammar.TYPE_IN_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
 
 
 def deck_description(spec: DeckSpec) -> str:
