@@ -171,10 +171,16 @@ def _math(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, en
         # Anki ends a cloze at the first `}}` and takes `::` for its hint: in math mode
         # spaces are not shown, so `} }` and `: :` typeset the same and keep the cloze whole.
         content = DOUBLED_RE.sub(r"\1 ", content)
-    opening, closing = MATH[token.type]
     if token.type == "math_block":
-        return f"{opening}\n{html.escape(content, quote=False)}\n{closing}"
+        return _display_math(content)
+    opening, closing = MATH[token.type]
     return f"{opening}{html.escape(content, quote=False)}{closing}"
+
+
+def _display_math(content: str) -> str:
+    """`$$` on lines of their own, or a ```math fence: `\\[` and `\\]` on lines of theirs."""
+    opening, closing = MATH["math_block"]
+    return f"{opening}\n{html.escape(content, quote=False)}\n{closing}"
 
 
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
@@ -183,8 +189,7 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
     if info.language == RAW_HTML:
         return token.content
     if info.language == MATH_FENCE:
-        opening, closing = MATH["math_block"]
-        return f"{opening}\n{html.escape(token.content.strip(chr(10)), quote=False)}\n{closing}"
+        return _display_math(token.content.strip("\n"))
     return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
 
 

@@ -68,7 +68,8 @@ class AnkiExporter(Exporter):
             # The lock goes beside the notebook, where nbconvert writes the deck by default.
             options = pipeline.BuildOptions(keep_going=self.keep_going)
             lock_path = lock.path_for(path.with_suffix(".apkg"))
-            result = pipeline.build_notes(notes, output, problems, options, lock_path=lock_path)
+            good = pipeline.render_notes(notes, problems)
+            result = pipeline.build_rendered(good, output, problems, options, lock_path=lock_path)
             self._log_problems(result)  # with keep_going, errors of the cards left out
             if not result.written:
                 self._fail(result.errors)

@@ -79,14 +79,7 @@ class BuildOptions:
 
 def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
     """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
-    renderer = render.Renderer()
-    rendered = []
-    for note in notes:
-        mark = problems.mark()
-        item = renderer.render(note, problems)
-        if not problems.errors_since(mark):
-            rendered.append(item)
-    return _unique(rendered, problems)
+    return _unique(render.Renderer().render_all(notes, problems), problems)
 
 
 def _unique(rendered: Iterable[RenderedNote], problems: Problems) -> list[RenderedNote]:
@@ -137,7 +130,7 @@ def build_paths(
     """`build` with its options in one piece, as the command line has them."""
     problems = Problems()
     good = _render_all(list(paths), deck, problems, progress, "build")
-    return _build(good, output, problems, options)
+    return build_rendered(good, output, problems, options)
 
 
 def build_deck(
@@ -162,28 +155,14 @@ def build_deck(
         problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
-    return _build(good, output, problems, deck_options, descriptions)
+    return build_rendered(good, output, problems, deck_options, descriptions)
 
 
 def _key_source(spec: DeckSpec, key: str) -> Source:
     return Source(spec.config, spec.lines.get(key, 1))
 
 
-def build_notes(
-    notes: Iterable[Note],
-    output: Path | None,
-    problems: Problems,
-    options: BuildOptions | None = None,
-    descriptions: dict[str, str] | None = None,
-    lock_path: Path | None = None,
-) -> BuildResult:
-    """Render parsed notes, stamp them from the lock beside `output` and write both
-    (unless there are errors and not `keep_going`, or it is a dry run)."""
-    good = render_notes(notes, problems)
-    return _build(good, output, problems, options, descriptions, lock_path)
-
-
-def _build(
+def build_rendered(
     good: list[RenderedNote],
     output: Path | None,
     problems: Problems,
@@ -191,6 +170,8 @@ def _build(
     descriptions: dict[str, str] | None = None,
     lock_path: Path | None = None,
 ) -> BuildResult:
+    """Stamp rendered notes from the lock beside `output` and write both (unless there
+    are errors and not `keep_going`, or it is a dry run); with `output=None` only check."""
     options = options or BuildOptions()
     if output is None:  # a check: no lock, so every card is new
         similar.warn_double_contributions([r.note for r in good], [True] * len(good), problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +63,16 @@ class Renderer:
         light = replace(note, parts=(front, back, hint))
         return RenderedNote(light, guid, fields, tuple(media.files.values()))
 
+    def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
+        """Render notes in order; a note with an error (a missing image) is left out."""
+        rendered = []
+        for note in notes:
+            mark = problems.mark()
+            item = self.render(note, problems)
+            if not problems.errors_since(mark):
+                rendered.append(item)
+        return rendered
+
     def to_html(self, text: str, media: MediaCollector) -> str:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
@@ -71,12 +82,12 @@ class Renderer:
         title = plain_title(note.title)
         # Most fronts are the heading itself: no need to render it twice.
         if title == note.front and _one_paragraph(front):
-            return front_html.removeprefix("<p>").removesuffix("</p>")
+            return _unwrapped(front_html)
         # A front that starts with the heading has its tokens, links to the file's
         # references and all.
         heading = Part(title, front.line, front.tokens[:3])
         if title == note.title and _one_paragraph(heading) and heading.tokens[1].content == title:
-            return self.part_html(heading, media).removeprefix("<p>").removesuffix("</p>")
+            return _unwrapped(self.part_html(heading, media))
         return self._clean(engine.render_inline(title), media, Part(title, None))
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
@@ -125,6 +136,11 @@ def _check_markers_survived(note: Note, question: str, problems: Problems) -> No
             "the cloze or type-in markers were removed with raw HTML around them "
             "(an unclosed <script>, <style> or <iframe> removes the rest of the field)",
         )
+
+
+def _unwrapped(paragraph: str) -> str:
+    """A one-paragraph field's HTML as a line of inline HTML."""
+    return paragraph.removeprefix("<p>").removesuffix("</p>")
 
 
 def _one_paragraph(part: Part) -> bool:

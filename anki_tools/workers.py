@@ -56,13 +56,8 @@ def render_file(source: SourceFile, deck: str | None, tags: tuple[str, ...]) -> 
     """Parse one file and render its notes; a note with an error is left out."""
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems)
-    renderer = render.Renderer()
-    rendered = []
-    for note in notes:
-        mark = problems.mark()
-        item = renderer.render(replace(note, tags=note.tags + tags) if tags else note, problems)
-        if not problems.errors_since(mark):
-            rendered.append(item)
+    tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
+    rendered = render.Renderer().render_all(tagged, problems)
     return FileWork(rendered, len(notes), problems.items)
 
 
