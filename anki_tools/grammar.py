@@ -43,7 +43,12 @@ TYPE_IN_RE = re.compile(r"\{\{\{(.+?)\}\}\}")
 FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
 # Rules whose content is code or math: a `-` line inside them is theirs.
 # (A quote box stops at a separator itself, skipping the fences inside it.)
-UNCLIPPED_RULES = {"separator", "fence", "code", "math_block", "amsmath", "quote_box"}
+# Headings and thematic breaks are one line long: nothing to clip (and no wrapper to pay
+# for on every line).
+UNCLIPPED_RULES = {
+    *("separator", "fence", "code", "math_block", "amsmath", "quote_box"),
+    *("heading", "hr"),
+}
 BlockRule = Callable[[StateBlock, int, int, bool], bool]
 
 
