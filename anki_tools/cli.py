@@ -12,7 +12,7 @@ from typing import TypeVar
 import click
 
 from . import __version__, config, parsers, pipeline
-from .errors import AnkiToolsError
+from .errors import AnkiToolsError, printable
 from .notes import DeckSpec, display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
@@ -42,6 +42,14 @@ def templates_option(command: Command) -> Command:
     )(command)
 
 
+no_remote_option = click.option(
+    "--no-remote",
+    is_flag=True,
+    help="Refuse remote images (each member's Anki would fetch them); "
+    "a deck config can say no_remote: true.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="anki-tools")
 def main() -> None:
@@ -58,6 +66,7 @@ def main() -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Show what would change since the lock; write nothing."
 )
+@no_remote_option
 @templates_option
 def build(
     paths: tuple[Path, ...],
@@ -65,6 +74,7 @@ def build(
     deck: str | None,
     keep_going: bool,
     dry_run: bool,
+    no_remote: bool,
     templates: Path | None,
     theme: str | None,
 ) -> None:
@@ -75,7 +85,13 @@ def build(
     """
     _check_theme(theme or DEFAULT_THEME, templates)
     options = BuildOptions(
-        keep_going, None, templates, theme or DEFAULT_THEME, dry_run, theme_given=bool(theme)
+        keep_going,
+        None,
+        templates,
+        theme or DEFAULT_THEME,
+        dry_run,
+        theme_given=bool(theme),
+        no_remote=no_remote,
     )
     configs = _deck_configs(paths)
     if configs is not None:
@@ -96,15 +112,17 @@ def build(
 @main.command()
 @click.argument("paths", nargs=-1, type=SourcePaths)
 @click.option("--deck", help="Deck for cards that name none.")
-def check(paths: tuple[Path, ...], deck: str | None) -> None:
+@no_remote_option
+def check(paths: tuple[Path, ...], deck: str | None, no_remote: bool) -> None:
     """Parse and lint PATHS (or every deck config in decks/); write nothing."""
     configs = _deck_configs(paths)
     if configs is not None:
         if deck:
             raise click.UsageError("--deck is for checking notes; a deck config sets 'name'")
-        sys.exit(_build_configs(configs, BuildOptions(), check_only=True))
+        options = BuildOptions(no_remote=no_remote)
+        sys.exit(_build_configs(configs, options, check_only=True))
     _check_paths(paths)
-    sys.exit(_report(_run(lambda: pipeline.build(paths, None, deck))))
+    sys.exit(_report(_run(lambda: pipeline.build(paths, None, deck, no_remote=no_remote))))
 
 
 @main.command()
@@ -212,7 +230,7 @@ def _report(result: BuildResult, label: str = "") -> int:
     """Problems on stderr; the summary and the changes on stdout; the exit status."""
     for problem in result.problems:
         click.echo(str(problem), err=True)
-    click.echo(label + result.summary())
+    click.echo(printable(label + result.summary()))
     for line in result.change_lines():
-        click.echo(line)
+        click.echo(printable(line))
     return 1 if result.errors else 0

@@ -19,7 +19,7 @@ from .parsers import is_skipped, is_source, sources_in
 from .parsers.common import read_text, split_tags, yaml_problem
 
 CONFIG_FOLDER = "decks"
-KEYS = ("name", "description", "sources", "output", "tags", "theme", "url")
+KEYS = ("name", "description", "sources", "output", "tags", "theme", "url", "no_remote")
 
 
 class ConfigError(AnkiToolsError):
@@ -77,6 +77,7 @@ def _spec(data: dict[str, Any], path: Path, lines: dict[str, int]) -> DeckSpec:
         tags=split_tags(data.get("tags"), at("tags")),
         theme=_text(data, "theme", at),
         url=_text(data, "url", at),
+        no_remote=_flag(data, "no_remote", at),
         lines=lines,
     )
 
@@ -92,6 +93,13 @@ def _text(data: dict[str, Any], key: str, at: Callable[[str], Source]) -> str | 
     if value is not None and not isinstance(value, str):
         raise ConfigError(f"'{key}' must be text", at(key))
     return value.strip() if value else None
+
+
+def _flag(data: dict[str, Any], key: str, at: Callable[[str], Source]) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"'{key}' must be true or false", at(key))
+    return value
 
 
 def _sources(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ...]:

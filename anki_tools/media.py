@@ -12,6 +12,8 @@ from .errors import Problems
 from .notes import EMPTY, Media, Note, Part, Source
 
 REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
+# What a browser fetches (the sanitizer has dropped every other scheme from `src`).
+FETCHED_RE = re.compile(r"^(?:https?:|//)", re.IGNORECASE)
 ATTACHMENT = "attachment:"
 
 
@@ -23,9 +25,10 @@ def media_name(data: bytes, suffix: str) -> str:
 class MediaCollector:
     """Resolves the image references of one note and remembers the files."""
 
-    def __init__(self, note: Note, problems: Problems) -> None:
+    def __init__(self, note: Note, problems: Problems, refuse_remote: bool = False) -> None:
         self.note = note
         self.problems = problems
+        self.refuse_remote = refuse_remote
         self.files: dict[str, Media] = {}
         self.part: Part = EMPTY  # the field being rendered, for the line of a message
 
@@ -34,8 +37,22 @@ class MediaCollector:
         if reference.startswith(ATTACHMENT):
             return self._attachment(unquote(reference[len(ATTACHMENT) :]))
         if REMOTE_RE.match(reference):
-            return reference
+            return self._remote(reference) if FETCHED_RE.match(reference) else reference
         return self._local(reference)
+
+    def _remote(self, url: str) -> str | None:
+        """A remote image is fetched by every member's Anki each time the card shows: the
+        image's server learns who studies what, and when. Refused, or kept with a warning."""
+        if self.refuse_remote:
+            self._error(url, f"remote image '{url}' refused (--no-remote): use a local copy")
+            return None
+        where = self._where(url)
+        self.problems.warning(
+            where,
+            f"remote image '{url}': each member's Anki fetches it whenever the card shows "
+            "(use a local copy, or --no-remote to refuse remote images)",
+        )
+        return url
 
     def _local(self, reference: str) -> str | None:
         """A path relative to the note's file, as written (URL escapes allowed)."""

@@ -135,4 +135,5 @@ class DeckSpec:
     tags: tuple[str, ...] = ()
     theme: str | None = None
     url: str | None = None
+    no_remote: bool = False  # remote images are errors
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # each key's line

@@ -51,12 +51,13 @@ def render_sources(
     problems: Problems,
     progress: Progress | None = None,
     tags: tuple[str, ...] = (),
+    refuse_remote: bool = False,
 ) -> tuple[list[RenderedNote], int]:
     """Parse and render every source, file by file (on every core for a big build), in
     order; also how many notes were parsed, good or not."""
     rendered: list[RenderedNote] = []
     parsed = 0
-    for work in workers.render_files(sources, deck, tags):
+    for work in workers.render_files(sources, deck, tags, refuse_remote):
         problems.extend(work.problems)
         rendered += work.rendered
         parsed += work.parsed
@@ -75,6 +76,7 @@ class BuildOptions:
     theme: str = DEFAULT_THEME
     dry_run: bool = False
     theme_given: bool = False  # --theme on the command line wins over a config's theme
+    no_remote: bool = False  # a remote image is an error, not a warning
 
 
 def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
@@ -114,9 +116,10 @@ def build(
     progress: Progress | None = None,
     theme: str = DEFAULT_THEME,
     dry_run: bool = False,
+    no_remote: bool = False,
 ) -> BuildResult:
     """Build sources into one `.apkg` (and its lock); with `output=None` only check them."""
-    options = BuildOptions(keep_going, timestamp, templates, theme, dry_run)
+    options = BuildOptions(keep_going, timestamp, templates, theme, dry_run, no_remote=no_remote)
     return build_paths(paths, output, deck, options, progress)
 
 
@@ -129,7 +132,7 @@ def build_paths(
 ) -> BuildResult:
     """`build` with its options in one piece, as the command line has them."""
     problems = Problems()
-    good = _render_all(list(paths), deck, problems, progress, "build")
+    good = _render_all(list(paths), deck, problems, progress, "build", options.no_remote)
     return build_rendered(good, output, problems, options)
 
 
@@ -150,7 +153,8 @@ def build_deck(
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
-    good, parsed = render_sources(pairs, spec.name, problems, progress, spec.tags)
+    refuse_remote = options.no_remote or spec.no_remote
+    good, parsed = render_sources(pairs, spec.name, problems, progress, spec.tags, refuse_remote)
     if not parsed and not problems.errors:
         problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
@@ -215,11 +219,17 @@ def preview(
 
 
 def _render_all(
-    paths: list[Path], deck: str | None, problems: Problems, progress: Progress | None, verb: str
+    paths: list[Path],
+    deck: str | None,
+    problems: Problems,
+    progress: Progress | None,
+    verb: str,
+    refuse_remote: bool = False,
 ) -> list[RenderedNote]:
     """Every good note of the sources, rendered; no cards at all (and no other error) is
     an error."""
-    good, parsed = render_sources(find_sources(paths), deck, problems, progress)
+    sources = find_sources(paths)
+    good, parsed = render_sources(sources, deck, problems, progress, (), refuse_remote)
     if not parsed and not problems.errors:
         where = ", ".join(str(p) for p in paths) or "."
         problems.error(Source(Path(where)), f"nothing to {verb}: no cards found")

@@ -37,7 +37,8 @@ def field_names(kind: Kind) -> tuple[str, ...]:
 class Renderer:
     """Renders the parsed fields of notes to sanitized HTML."""
 
-    def __init__(self) -> None:
+    def __init__(self, refuse_remote: bool = False) -> None:
+        self._refuse_remote = refuse_remote  # --no-remote: a remote image is an error
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
@@ -47,7 +48,7 @@ class Renderer:
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
         self._note, self._problems = note, problems
-        media = MediaCollector(note, problems)
+        media = MediaCollector(note, problems, self._refuse_remote)
         names = field_names(note.kind)
         parts = body.parts_of(note)
         fields = {

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .errors import Problem, Severity
+from .errors import Problem, Severity, printable
 from .lock import LockedNote
 from .notes import Source, display_path
 
@@ -120,7 +120,8 @@ class BuildResult:
         return self.changes.lines(every_note=self.dry_run)
 
     def __str__(self) -> str:
-        return "\n".join([*(str(p) for p in self.problems), self.summary(), *self.change_lines()])
+        lines = [self.summary(), *self.change_lines()]  # titles and paths from sources
+        return "\n".join([*(str(p) for p in self.problems), *map(printable, lines)])
 
     def _repr_html_(self) -> str:
         """How Jupyter shows the result of `export_notebook()` in a cell's output."""

@@ -39,25 +39,30 @@ class FileWork:
 
 
 def render_files(
-    sources: Sequence[SourceFile], deck: str | None, tags: tuple[str, ...] = ()
+    sources: Sequence[SourceFile],
+    deck: str | None,
+    tags: tuple[str, ...] = (),
+    refuse_remote: bool = False,
 ) -> Iterator[FileWork]:
     """Each file's work, in the order of `sources`."""
     jobs = job_count(sources)
     if jobs == 1:
         for source in sources:
-            yield render_file(source, deck, tags)
+            yield render_file(source, deck, tags, refuse_remote)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        yield from pool.map(render_file, sources, repeat(deck), repeat(tags))
+        yield from pool.map(render_file, sources, repeat(deck), repeat(tags), repeat(refuse_remote))
 
 
-def render_file(source: SourceFile, deck: str | None, tags: tuple[str, ...]) -> FileWork:
+def render_file(
+    source: SourceFile, deck: str | None, tags: tuple[str, ...], refuse_remote: bool = False
+) -> FileWork:
     """Parse one file and render its notes; a note with an error is left out."""
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = render.Renderer().render_all(tagged, problems)
+    rendered = render.Renderer(refuse_remote).render_all(tagged, problems)
     return FileWork(rendered, len(notes), problems.items)
 
 
