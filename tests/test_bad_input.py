@@ -444,7 +444,8 @@ def test_image_outside_the_build_root_is_refused_and_not_embedded(
 def test_remote_images_are_kept_and_never_fetched(
     run: Run, write_notes, anki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Rule 7: `https://` images stay remote links: no error, no download, no media."""
+    """Rule 7: `https://` images stay remote links: no error, no download, no media; a
+    warning at each says what that costs (tests/test_hostile_remote.py has the rest)."""
 
     def no_network(*args: object, **kwargs: object) -> None:
         raise AssertionError("the build tried to open a network connection")
@@ -466,7 +467,9 @@ def test_remote_images_are_kept_and_never_fetched(
         result = run("build", "notes", "-o", "out.apkg")
 
     assert result.exit_code == 0, result.output
-    assert result.stderr == ""
+    warnings = [line.split(": warning: ")[0] for line in result.stderr.splitlines()]
+    assert warnings == ["notes/a.md:3", "notes/a.md:5"]
+    assert "remote image 'https://example.com/cat.png'" in result.stderr
     anki.import_deck(tmp_path / "out.apkg")
     (card,) = anki.cards()
     assert 'src="https://example.com/cat.png"' in card.answer

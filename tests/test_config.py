@@ -130,7 +130,8 @@ def test_a_yml_config_is_read_too(project: Path) -> None:
         pytest.param(
             "sources: notes\n\ncolour: red\n",
             3,
-            "unknown key 'colour' (known: name, description, sources, output, tags, theme, url)",
+            "unknown key 'colour' (known: name, description, sources, output, tags, theme, url, "
+            "no_remote)",
             id="unknown-key",
         ),
         pytest.param(
