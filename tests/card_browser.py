@@ -12,11 +12,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import ElementHandle, Frame, Page, Request, Route
 
 CHROMIUM = Path(os.environ.get("ANKI_TOOLS_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).parent / "artifacts" / "cards"
 PHONE_WIDTH = 360
+# The preview's sides are sandboxed frames, which Chromium runs out of the page's process:
+# a hundred of them load and report their size in seconds on a busy machine.
+PREVIEW_TIMEOUT_MS = 30_000
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8">
@@ -81,3 +84,36 @@ def screenshot(page: Page, name: str, whole: bool = True) -> Path:
     if whole and size:
         page.set_viewport_size(size)
     return path
+
+
+def wait_for_sides(page: Page) -> None:
+    """Wait until every side of the preview has loaded and its frame fits it.
+
+    The page marks a frame `data-pv-sized` when its side reports its size, and unmarks it
+    when it loads the side again (the theme switch).
+    """
+    page.wait_for_function(
+        "document.querySelector('iframe')"
+        " && !document.querySelector('iframe:not([data-pv-sized])')",
+        timeout=PREVIEW_TIMEOUT_MS,
+    )
+
+
+def open_preview(page: Page, path: Path) -> None:
+    """Open a preview page and wait until every side's frame holds its card."""
+    page.goto(path.as_uri(), timeout=PREVIEW_TIMEOUT_MS)
+    wait_for_sides(page)
+
+
+def side_frames(page: Page) -> list[tuple[ElementHandle, Frame]]:
+    """Each side's frame element and the page in it, in page order.
+
+    The page itself cannot look into its sandboxed frames; playwright (the browser's own
+    debugging protocol) can.
+    """
+    sides = []
+    for element in page.query_selector_all("iframe"):
+        frame = element.content_frame()
+        assert frame is not None
+        sides.append((element, frame))
+    return sides

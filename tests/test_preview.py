@@ -18,7 +18,14 @@ from anki_tools.pipeline import find_sources, parse_sources, render_notes
 from anki_tools.templates import load_note_types
 
 from anki_collection import AnkiProfile
-from card_browser import screenshot, watch
+from card_browser import (
+    PREVIEW_TIMEOUT_MS,
+    open_preview,
+    screenshot,
+    side_frames,
+    wait_for_sides,
+    watch,
+)
 from conftest import FIXED_TIME
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -86,25 +93,14 @@ def preview_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def page(browser: Browser, preview_page: Path) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(5000)
+    context.set_default_timeout(PREVIEW_TIMEOUT_MS)  # the theme switch loads every side again
     opened = context.new_page()
     yield opened
     context.close()
 
 
-def open_preview(page: Page, path: Path) -> None:
-    """Open the page and wait until every side's frame holds its card."""
-    page.goto(path.as_uri())
-    page.wait_for_function(
-        "Array.from(document.querySelectorAll('iframe')).every("
-        "f => f.contentDocument && f.contentDocument.querySelector('.at-card'))"
-    )
-
-
 def frame_body_classes(page: Page) -> list[str]:
-    return page.eval_on_selector_all(
-        "iframe", "frames => frames.map(f => f.contentDocument.body.className)"
-    )
+    return [frame.evaluate("document.body.className") for _, frame in side_frames(page)]
 
 
 @pytest.mark.browser
@@ -145,6 +141,7 @@ def test_theme_switch_turns_every_side_dark(page: Page, preview_page: Path):
     assert set(frame_body_classes(page)) == {"card"}
     code = page.frame_locator("iframe").nth(0)  # any side with code will do
     page.check("#pv-dark")
+    wait_for_sides(page)  # each side loads again
     assert set(frame_body_classes(page)) == {"card nightMode"}
     assert "pv-dark" in (page.locator("body").get_attribute("class") or "")
     background = code.locator("body").evaluate("b => getComputedStyle(b).backgroundColor")
@@ -152,6 +149,8 @@ def test_theme_switch_turns_every_side_dark(page: Page, preview_page: Path):
     page.fill("#pv-search", "groupby")
     screenshot(page, "preview-dark-search", whole=False)
     page.uncheck("#pv-dark")
+    page.fill("#pv-search", "")  # a frame hidden by the search is sized when it is shown
+    wait_for_sides(page)
     assert set(frame_body_classes(page)) == {"card"}
 
 
@@ -180,16 +179,18 @@ def test_dark_sides_start_dark_and_frames_fit_their_cards(page: Page, preview_pa
     assert page.is_checked("#pv-dark")
     assert set(frame_body_classes(page)) == {"card nightMode"}
     # The card script chose each quote box's colour knowing the side is dark.
-    colours = page.eval_on_selector_all(
-        "iframe",
-        "frames => frames.flatMap(f => Array.from(f.contentDocument.querySelectorAll('.at-quote'))"
-        ".map(q => getComputedStyle(q).backgroundColor))",
-    )
+    colours = [
+        colour
+        for _, frame in side_frames(page)
+        for colour in frame.eval_on_selector_all(
+            ".at-quote", "quotes => quotes.map(q => getComputedStyle(q).backgroundColor)"
+        )
+    ]
     brightness = [sum(map(int, re.findall(r"\d+", colour)[:3])) / 3 for colour in colours]
     assert brightness and max(brightness) < 100, colours  # dark boxes for light text
-    gaps = page.eval_on_selector_all(
-        "iframe",
-        "frames => frames.map(f => f.getBoundingClientRect().height"
-        " - f.contentDocument.body.getBoundingClientRect().bottom)",
-    )
+    gaps = [
+        element.evaluate("f => f.getBoundingClientRect().height")
+        - frame.evaluate("document.body.getBoundingClientRect().bottom")
+        for element, frame in side_frames(page)
+    ]
     assert max(gaps) < 40  # no frame much taller than its card
