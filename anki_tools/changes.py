@@ -10,14 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from . import identity
 from .errors import Problems
 from .lock import Lock, LockedNote, LockedNoteType
-from .notes import Kind, RenderedNote, StampedNote
+from .notes import Kind, RenderedNote, Source, StampedNote
 from .result import Change, ChangeReport, NoteChange
 from .templates import NoteType
 
@@ -34,6 +35,21 @@ class Plan:
     lock: Lock
     report: ChangeReport
     new_guids: set[str]  # added or reworded: the notes a double contribution can be
+    lock_lines: dict[str, int] = field(default_factory=dict)  # guid → its entry's line
+
+    def guid_places(self, deck: str) -> dict[str, identity.GuidPlace]:
+        """Where each guid of this deck goes, and the lock line that gave it."""
+        lock_path = self.report.lock_path
+        return {
+            note.guid: identity.GuidPlace(
+                note.rendered.note.source,
+                deck,
+                Source(lock_path, self.lock_lines[note.guid])
+                if note.guid in self.lock_lines
+                else None,
+            )
+            for note in self.notes
+        }
 
 
 def plan(
@@ -50,6 +66,7 @@ def plan(
     # A card left out for an error is not gone: its entry waits for the next build.
     broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
     entries = _same_note_type(rendered, identity.match(keys, old.notes, protected=broken), problems)
+    _warn_moved_decks(rendered, entries, lock_path, problems)
     stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
     first_id = _first_new_id(max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING), lock_path)
     stamper = _Stamper(stamp, first_id, old)
@@ -71,6 +88,7 @@ def plan(
     kept = [entry for entry in unclaimed if entry.file in broken]
     plan.lock.notes = _in_old_places(plan.lock.notes, kept, old.notes)
     plan.note_type_modified, plan.lock.note_types = _note_types(note_types, old, stamp)
+    plan.lock_lines = {entry.guid: entry.line for entry in entries if entry and entry.line}
     return plan
 
 
@@ -178,6 +196,33 @@ def _same_note_type(
     return kept
 
 
+def _warn_moved_decks(
+    notes: list[RenderedNote],
+    entries: list[LockedNote | None],
+    lock_path: Path,
+    problems: Problems,
+) -> None:
+    """A guid is one note in a member's collection, whichever deck brought it: a card whose
+    entry names another deck updates the note that deck gave them. A card moved to another
+    deck does that; so does a lock edited to give a card another deck's guid. Both places
+    are named, so the builder can tell which it is; a renamed deck is one warning, at its
+    first card, not one per card."""
+    moved: dict[tuple[str, str], list[tuple[RenderedNote, LockedNote]]] = defaultdict(list)
+    for note, entry in zip(notes, entries, strict=True):
+        if entry is not None and entry.deck is not None and entry.deck != note.note.deck:
+            moved[(entry.deck, note.note.deck)].append((note, entry))
+    for (old, new), cards in moved.items():
+        note, entry = cards[0]
+        more = f" (and {len(cards) - 1} more of its cards)" if len(cards) > 1 else ""
+        problems.warning(
+            note.note.source,
+            f"the card moved from deck '{old}' ({Source(lock_path, entry.line)}) to deck "
+            f"'{new}'{more}: Anki updates its note but leaves the cards in '{old}' (members "
+            "move them in the Browse window). If the card did not move, the lock was edited "
+            "to give it another deck's note: restore it from git",
+        )
+
+
 def _keys(note: RenderedNote, note_type: NoteType, folder: Path) -> identity.NoteKeys:
     return identity.NoteKeys(
         file=_relative(note.note.source.path, folder),
@@ -222,6 +267,7 @@ def _entry(stamped: StampedNote, key: identity.NoteKeys) -> LockedNote:
         kind=note.note.kind.value,
         explicit_id=note.note.explicit_id,
         cell_id=note.note.cell_id,
+        deck=note.note.deck,
     )
 
 
@@ -248,4 +294,5 @@ def _relative(path: Path, folder: Path) -> str:
 
 @lru_cache(maxsize=4096)  # many notes share a file; resolving paths is slow
 def _relative_absolute(path: Path, folder: Path) -> str:
-    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
+    # realpath: Path.resolve raises on a symlink loop, a source that is reported, not read.
+    return Path(os.path.relpath(os.path.realpath(path), os.path.realpath(folder))).as_posix()

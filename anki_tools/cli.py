@@ -174,20 +174,41 @@ def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
 
 
 def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool) -> int:
-    """Build (or check) each deck config; the exit status is the worst of them."""
+    """Build (or check) each deck config; the exit status is the worst of them. Every deck
+    is planned before any is written: a guid that two of them give out stops both."""
+    plans = [(path, _plan_config(path, options, check_only)) for path in configs]
+    pipeline.refuse_shared_guids([p for _, p in plans if isinstance(p, pipeline.PlannedDeck)])
     status = 0
-    for path in configs:
-        try:
-            spec = config.load_deck_config(path)
-            with _progress(partial(_config_files, spec)) as progress:
-                result = pipeline.build_deck(spec, options, progress, check_only)
-        except AnkiToolsError as error:  # this deck can't be built; the others still can
-            click.echo(str(error), err=True)
+    for path, plan in plans:
+        result = _finish(plan)
+        if result is None:
             status = 1
             continue
-        label = f"{display_path(spec.config)}: " if check_only else ""
+        label = f"{display_path(path)}: " if check_only else ""
         status = max(status, _report(result, label))
     return status
+
+
+def _plan_config(
+    path: Path, options: BuildOptions, check_only: bool
+) -> pipeline.PlannedDeck | AnkiToolsError:
+    try:
+        spec = config.load_deck_config(path)
+        with _progress(partial(_config_files, spec)) as progress:
+            return pipeline.plan_deck(spec, options, progress, check_only)
+    except AnkiToolsError as error:  # this deck can't be built; the others still can
+        return error
+
+
+def _finish(plan: pipeline.PlannedDeck | AnkiToolsError) -> BuildResult | None:
+    """Write a planned deck; None, once the reason is printed, when it cannot be built."""
+    if isinstance(plan, pipeline.PlannedDeck):
+        try:
+            return plan.finish()
+        except AnkiToolsError as error:  # the deck or its lock cannot be written
+            plan = error
+    click.echo(str(plan), err=True)
+    return None
 
 
 def _check_paths(paths: tuple[Path, ...]) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from .lock import LockedNote
-from .notes import Note
+from .notes import Note, Source
 
 WHITESPACE_RE = re.compile(r"\s+")
 NAMESPACE = "anki-tools"
@@ -45,6 +45,35 @@ def duplicate_hint(note: Note) -> str:
             "or open and save the notebook in Jupyter to give its cells ids"
         )
     return "give one of them its own id, e.g. '## Question {#my-id}'"
+
+
+@dataclass(frozen=True)
+class GuidPlace:
+    """Where one deck of a run puts a guid: the card, the deck, and the lock entry that
+    gave the guid (None for a new card)."""
+
+    source: Source
+    deck: str  # the deck's file as messages show it, e.g. `decks/python.apkg`
+    lock_entry: Source | None = None
+
+    def __str__(self) -> str:
+        given = f", its guid from {self.lock_entry}" if self.lock_entry else ""
+        return f"{self.source} (in {self.deck}{given})"
+
+
+def shared_guids(decks: Sequence[dict[str, GuidPlace]]) -> list[tuple[GuidPlace, GuidPlace]]:
+    """Guids that two decks of one run give out, as (earlier, later) places.
+
+    A guid is one note in a member's collection, whatever deck brought it: two decks with
+    the same guid would overwrite each other's card on every import."""
+    first: dict[str, GuidPlace] = {}
+    found: list[tuple[GuidPlace, GuidPlace]] = []
+    for deck in decks:
+        for guid, place in deck.items():
+            earlier = first.setdefault(guid, place)
+            if earlier is not place:
+                found.append((earlier, place))
+    return found
 
 
 def normalize(text: str) -> str:

@@ -3,28 +3,31 @@
 A rebuild reads it to keep guids, note ids and modified times, and moves a modified time
 only when what Anki would store changed. It is YAML with one line per note, so a commit's
 diff shows exactly the notes that changed, and is meant to be committed with the sources.
+It comes from other people: lock_text.py reads the text, lock_check.py checks each value.
+
+Format version 1; `deck` was added to note entries later, and locks without it still read.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import stat
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import yaml
-
+from . import limits, lock_check, lock_text
 from .errors import AnkiToolsError
 from .files import write_atomically
+from .lock_check import VERSION
+from .lock_text import REBUILD_HINT, LockTextError
 from .notes import Source, display_path
 
-VERSION = 1
 SUFFIX = ".lock"
 CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 # YAML refuses these characters even inside quotes; write them as escapes.
 UNWRITABLE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LockError(AnkiToolsError):
@@ -45,6 +48,8 @@ class LockedNote:
     kind: str  # the note type's card kind: `basic`, `cloze`, …
     explicit_id: str | None = None
     cell_id: str | None = None
+    deck: str | None = None  # the note's deck; None in locks written before it was recorded
+    line: int | None = field(default=None, compare=False)  # in the lock it was read from
 
     @property
     def file(self) -> str:
@@ -80,170 +85,71 @@ def path_for(deck: Path) -> Path:
     return deck.with_suffix(SUFFIX)
 
 
-def read_lock(path: Path) -> Lock:
-    """The lock at `path`; an empty one when there is none yet."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+def read_lock(path: Path, now: int | None = None) -> Lock:
+    """The lock at `path`; an empty one when there is none yet.
+
+    The lock is untrusted input: every field is checked for its type and range, and no
+    time may be more than a day ahead of `now` (seconds; the clock by default)."""
+    data = _read_bytes(path)
+    if data is None:
         return Lock()
-    except (OSError, UnicodeDecodeError) as error:
-        raise LockError(f"cannot read the lock file: {error}", Source(path)) from error
-    _check_conflict_markers(text, path)
     try:
-        data = _as_written(text)
-        if data is None:  # edited or merged by hand: read it as the YAML it is
-            data = yaml.load(text, Loader=Loader)
-    except yaml.YAMLError as error:
-        # A note cut short is noticed on the next line; its context is the note's own.
-        mark = getattr(error, "context_mark", None) or getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise LockError(f"invalid YAML: {error}{REBUILD_HINT}", Source(path, line)) from error
-    return _lock_from(data, path, text)
+        text = lock_text.decode(data)
+        _check_conflict_markers(text, path)
+        return _lock_from(lock_text.parse(text), int(time.time()) if now is None else now)
+    except LockTextError as error:
+        raise LockError(error.message, Source(path, error.line)) from error
 
 
-def _as_written(text: str) -> Any:
-    """A lock as `write_lock` writes it, read fast: the header as YAML, then each note
-    line as the JSON object it is (ten times faster than YAML for big decks). None when
-    the file has another shape."""
-    head, found, rest = text.partition("\nnotes:\n")
-    lines = [line for line in rest.split("\n") if line]
-    if not found or not all(line.startswith("  - {") for line in lines):
-        return None
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, one past the size limit at most; None when there is no file."""
     try:
-        data = yaml.load(head, Loader=Loader)
-        notes = [json.loads(line[4:]) for line in lines]
-    except (yaml.YAMLError, ValueError):
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would never end
+            raise LockError("the lock file is not a regular file", Source(path))
+        with path.open("rb") as file:  # no more than the limit, even if the file grows
+            return file.read(min(status.st_size, limits.LOCK_MAX_BYTES) + 1)
+    except FileNotFoundError:
         return None
-    if not isinstance(data, dict):
-        return None
-    data["notes"] = notes
-    return data
-
-
-REBUILD_HINT = (
-    "; restore it from git, or delete it to start over "
-    "(cards whose front was reworded since they were added would become new notes)"
-)
+    except OSError as error:
+        raise LockError(f"cannot read the lock file: {error.strerror}", Source(path)) from error
 
 
 def _check_conflict_markers(text: str, path: Path) -> None:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.startswith(CONFLICT_MARKERS):
-            raise LockError(
+            raise LockTextError(
                 "unresolved merge conflict: keep one side (e.g. `git checkout --theirs "
                 f"{display_path(path)}`) and build again; the build brings in the other "
                 "side's cards",
-                Source(path, number),
+                number,
             )
 
 
-def _lock_from(data: Any, path: Path, text: str) -> Lock:
-    if not isinstance(data, dict) or data.get("version") is None:
-        raise LockError(f"not an anki-tools lock file{REBUILD_HINT}", Source(path, 1))
-    if data["version"] != VERSION:
-        raise LockError(
-            f"lock file version {data['version']!r}: written by another version of anki-tools "
-            f"(this one reads version {VERSION})",
-            Source(path, _line_of(text, "version:")),
-        )
-    items = data.get("notes") or []
-    if not isinstance(items, list):
-        raise LockError(
-            f"'notes' must be a list{REBUILD_HINT}", Source(path, _line_of(text, "notes"))
-        )
-    notes = [_note(item, index, path, text) for index, item in enumerate(items)]
-    types = data.get("note_types") or {}
-    if not isinstance(types, dict):
-        raise LockError(
-            "'note_types' must be a mapping", Source(path, _line_of(text, "note_types"))
-        )
+def _lock_from(top: lock_text.Top | None, now: int) -> Lock:
+    checked, bounds = lock_check.check_version(top), lock_check.Bounds.at(now)
+    notes = [
+        LockedNote(**lock_check.note_fields(entry, bounds), line=entry.line)
+        for entry in lock_check.section(checked, "notes", list)
+    ]
+    types = lock_check.section(checked, "note_types", dict)
     note_types = {
-        str(kind): _note_type(item, str(kind), path, text) for kind, item in types.items()
+        name: LockedNoteType(**lock_check.note_type_fields(name, entry, bounds))
+        for name, entry in types.items()
     }
-    _check_unique_guids(notes, path, text)
+    _check_unique_guids(notes)
     return Lock(notes, note_types, exists=True)
 
 
-def _note(item: Any, index: int, path: Path, text: str) -> LockedNote:
-    try:
-        return LockedNote(
-            guid=_text(item["guid"]),
-            source=_text(item["source"]),
-            title=_text(item.get("title", "")),
-            note_id=_integer(item["nid"]),
-            modified=_integer(item["modified"]),
-            front=_text(item["front"]),
-            content=_text(item["content"]),
-            kind=_text(item["kind"]),
-            explicit_id=_optional_text(item.get("id")),
-            cell_id=_optional_text(item.get("cell")),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        line = _note_line(text, index)
-        raise LockError(
-            f"bad note entry ({_why(error)}){REBUILD_HINT}", Source(path, line)
-        ) from error
-
-
-def _note_type(item: Any, kind: str, path: Path, text: str) -> LockedNoteType:
-    try:
-        return LockedNoteType(
-            id=_integer(item["id"]), hash=_text(item["hash"]), modified=_integer(item["modified"])
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        line = _line_of(text, f"  {kind}:")
-        raise LockError(
-            f"bad note type entry '{kind}' ({_why(error)})", Source(path, line)
-        ) from error
-
-
-def _check_unique_guids(notes: list[LockedNote], path: Path, text: str) -> None:
+def _check_unique_guids(notes: list[LockedNote]) -> None:
     seen: set[str] = set()
-    for index, note in enumerate(notes):
+    for note in notes:
         if note.guid in seen:
-            raise LockError(
+            raise LockTextError(
                 f"guid {note.guid} appears twice (a merge gone wrong?){REBUILD_HINT}",
-                Source(path, _note_line(text, index)),
+                note.line or 1,
             )
         seen.add(note.guid)
-
-
-def _why(error: Exception) -> str:
-    return f"missing '{error.args[0]}'" if isinstance(error, KeyError) else str(error)
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {value!r}")
-    return value
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value is None else _text(value)
-
-
-def _integer(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"expected a whole number, got {value!r}")
-    return value
-
-
-def _line_of(text: str, start: str) -> int | None:
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.startswith(start):
-            return number
-    return None
-
-
-def _note_line(text: str, index: int) -> int | None:
-    """Notes are written one per line, each starting with `  - `."""
-    count = -1
-    for number, line in enumerate(text.split("\n"), start=1):
-        if line.startswith("  - "):
-            count += 1
-            if count == index:
-                return number
-    return None
 
 
 def write_lock(lock: Lock, path: Path, deck: Path) -> None:
@@ -275,6 +181,8 @@ def _note_fields(note: LockedNote) -> dict[str, str | int]:
         "content": note.content,
         "kind": note.kind,
     }
+    if note.deck is not None:
+        fields["deck"] = note.deck
     if note.explicit_id is not None:
         fields["id"] = note.explicit_id
     if note.cell_id is not None:

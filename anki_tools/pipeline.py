@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import body, builder, changes, config, identity, lock, parsers, render, similar, workers
 from . import preview as preview_page
 from .errors import Problems
-from .notes import DeckSpec, Kind, Note, RenderedNote, Source
+from .files import refuse_link_out
+from .notes import DeckSpec, Kind, Note, RenderedNote, Source, display_path
 from .result import BuildResult
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
@@ -18,15 +20,18 @@ Progress = Callable[[int], None]
 
 
 def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
-    """Every source file with its build root (the folder given, or a file's own folder)."""
-    found: dict[Path, tuple[Path, Path]] = {}
+    """Every source file with its build root (the folder given, or a file's own folder).
+    A source whose links leave its root is listed too: parsing refuses it by its path."""
+    found: dict[str, tuple[Path, Path]] = {}
     for path in paths:
         if path.is_dir():
             pairs = [(file, path) for file in parsers.sources_in(path)]
         else:
             pairs = [(path, path.parent)]
         for file, root in pairs:
-            found.setdefault(file.resolve(), (file, root))  # overlapping paths: read once
+            # Overlapping paths or two links to one file: read once. realpath, not
+            # resolve: a symlink loop is reported when it is read, not raised here.
+            found.setdefault(os.path.realpath(file), (file, root))
     return list(found.values())
 
 
@@ -143,13 +148,23 @@ def build_deck(
     check_only: bool = False,
 ) -> BuildResult:
     """Build one deck config: its globs' files into its deck, with its tags and theme."""
+    return plan_deck(spec, options, progress, check_only).finish()
+
+
+def plan_deck(
+    spec: DeckSpec,
+    options: BuildOptions,
+    progress: Progress | None = None,
+    check_only: bool = False,
+) -> PlannedDeck:
+    """`build_deck` up to writing: a run of several configs checks their guids first."""
     problems = Problems()
     output = None if check_only else spec.output
     theme = options.theme if options.theme_given or not spec.theme else spec.theme
     if theme not in theme_names(options.templates):
         known = ", ".join(theme_names(options.templates))
         problems.error(_key_source(spec, "theme"), f"no theme '{theme}' (known: {known})")
-        return _result(output, [], problems)
+        return PlannedDeck(_result(output, [], problems), problems)
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
@@ -159,7 +174,28 @@ def build_deck(
         problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
-    return build_rendered(good, output, problems, deck_options, descriptions)
+    planned = plan_rendered(good, output, problems, deck_options, descriptions)
+    if check_only:  # no lock: the guids are the cards' own, and the deck is the config
+        planned.guids = _guid_places(good, display_path(spec.config))
+    return planned
+
+
+def refuse_shared_guids(decks: list[PlannedDeck]) -> None:
+    """A guid two decks of the run give out is an error in both, naming both places; such
+    decks are not written, even with --keep-going (which deck the card is in is for the
+    user to decide)."""
+    owner = {id(place): deck for deck in decks for place in deck.guids.values()}
+    for earlier, later in identity.shared_guids([deck.guids for deck in decks]):
+        for here, there in ((earlier, later), (later, earlier)):
+            deck = owner[id(here)]
+            deck.problems.error(
+                here.source,
+                f"this card's guid is also given to {there}: a guid is one note in a "
+                "member's collection, so the two decks would overwrite each other's card. "
+                "Give each card to one deck (deck configs whose sources overlap share cards); "
+                "if the card is not in both, a lock was edited: restore it from git",
+            )
+            deck.shared = True
 
 
 def _key_source(spec: DeckSpec, key: str) -> Source:
@@ -176,28 +212,72 @@ def build_rendered(
 ) -> BuildResult:
     """Stamp rendered notes from the lock beside `output` and write both (unless there
     are errors and not `keep_going`, or it is a dry run); with `output=None` only check."""
+    return plan_rendered(good, output, problems, options, descriptions, lock_path).finish()
+
+
+@dataclass
+class PlannedDeck:
+    """A deck stamped from its lock and ready to write, with the guids it gives out."""
+
+    result: BuildResult
+    problems: Problems
+    guids: dict[str, identity.GuidPlace] = field(default_factory=dict)
+    write: Callable[[], None] | None = None  # None: a check, a dry run or nothing to write
+    keep_going: bool = False
+    shared: bool = False  # a guid another deck of the run gives out too
+
+    def finish(self) -> BuildResult:
+        """Write the deck and its lock, unless there are errors and not keep_going."""
+        allowed = (self.keep_going and not self.shared) or not self.problems.errors
+        if self.write is not None and allowed:
+            self.write()
+            self.result.written = True
+        return self.result
+
+
+def plan_rendered(
+    good: list[RenderedNote],
+    output: Path | None,
+    problems: Problems,
+    options: BuildOptions | None = None,
+    descriptions: dict[str, str] | None = None,
+    lock_path: Path | None = None,
+) -> PlannedDeck:
+    """`build_rendered` up to writing."""
     options = options or BuildOptions()
     if output is None:  # a check: no lock, so every card is new
         similar.warn_double_contributions([r.note for r in good], [True] * len(good), problems)
-        return _result(None, good, problems)
+        return PlannedDeck(_result(None, good, problems), problems)
     note_types = load_note_types(options.templates, options.theme)
     lock_path = lock_path or lock.path_for(output)
+    now = int(options.timestamp if options.timestamp is not None else time.time())
     try:
-        old = lock.read_lock(lock_path)
+        old = lock.read_lock(lock_path, now)
     except lock.LockError as error:
         problems.add(error, Source(lock_path))
-        return _result(output, good, problems)
-    now = int(options.timestamp if options.timestamp is not None else time.time())
+        return PlannedDeck(_result(output, good, problems), problems)
     plan = changes.plan(good, note_types, old, lock_path, now, problems)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
     similar.warn_double_contributions([r.note for r in good], new, problems)
     result = _result(output, good, problems)
     result.changes, result.dry_run = plan.report, options.dry_run
-    if not options.dry_run and good and (options.keep_going or not problems.errors):
-        builder.write_package(plan.notes, note_types, plan.note_type_modified, output, descriptions)
-        lock.write_lock(plan.lock, lock_path, output)
-        result.written = True
-    return result
+    planned = PlannedDeck(result, problems, keep_going=options.keep_going)
+    planned.guids = plan.guid_places(display_path(output))
+    if not options.dry_run and good:
+
+        def write() -> None:
+            refuse_link_out(lock_path)  # before the deck: never a deck without its lock
+            builder.write_package(
+                plan.notes, note_types, plan.note_type_modified, output, descriptions
+            )
+            lock.write_lock(plan.lock, lock_path, output)
+
+        planned.write = write
+    return planned
+
+
+def _guid_places(notes: list[RenderedNote], deck: str) -> dict[str, identity.GuidPlace]:
+    return {note.guid: identity.GuidPlace(note.note.source, deck) for note in notes}
 
 
 def preview(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anki_tools import lock
+from anki_tools import lock, lock_text
 from anki_tools.lock import Lock, LockedNote, LockedNoteType, LockError, read_lock, write_lock
 from anki_tools.notes import Source
 
@@ -93,9 +93,9 @@ def loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> N
     if request.param == "C":
         if not hasattr(yaml, "CSafeLoader"):
             pytest.skip("PyYAML without libyaml")
-        monkeypatch.setattr(lock, "Loader", yaml.CSafeLoader)
+        monkeypatch.setattr(lock_text, "Loader", yaml.CSafeLoader)
     else:
-        monkeypatch.setattr(lock, "Loader", yaml.SafeLoader)
+        monkeypatch.setattr(lock_text, "Loader", yaml.SafeLoader)
 
 
 # --- round trip -----------------------------------------------------------------------
@@ -107,7 +107,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
         entry(1),
         entry(2, explicit_id="my-id", kind="reversed"),
         entry(3, source="nb/lesson.ipynb:cell 4", cell_id="a1b2-c3", kind="cloze"),
-        entry(4, note_id=0, modified=0, title=""),
+        entry(4, note_id=1, modified=0, title=""),  # the smallest note id and time
     ]
     original = sample_lock(notes)
     path = tmp_path / "out.lock"
@@ -124,7 +124,7 @@ def test_round_trip_of_awkward_text(tmp_path: Path, text: str) -> None:
         source=f"dir/{text}.md:3",
         explicit_id=text,
         cell_id=text,
-        guid=f"guid-{text}",
+        guid="guid-awkward",  # guids are printable ASCII: test_hostile_lock.py
     )
     original = sample_lock([entry(0), note, entry(2)])
     path = tmp_path / "out.lock"
@@ -456,8 +456,8 @@ def test_undecodable_file_is_a_lock_error(tmp_path: Path) -> None:
     path = tmp_path / "out.lock"
     path.write_bytes(b"version: 1\nnotes: []\n# \xff\xfe\n")
     error = read_error(path)
-    assert error.source == Source(path)
-    assert error.message.startswith("cannot read the lock file: ")
+    assert error.source == Source(path, 3)
+    assert error.message.startswith("not UTF-8 text (invalid start byte)")
 
 
 def test_error_text_starts_with_path_and_line(tmp_path: Path) -> None:
