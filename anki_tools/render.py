@@ -10,10 +10,10 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import body, engine, grammar, highlight, identity, options
+from . import body, bounds, engine, grammar, highlight, identity, mathjax, options
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
-from .notes import DeckSpec, Kind, Note, Part, RenderedNote
+from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
 
 CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
@@ -58,6 +58,7 @@ class Renderer:
         _check_markers_survived(note, fields[names[0]], problems)
         title = self._title_html(note, parts[0], fields[names[0]], media)
         fields[names[3]] = source_field(note, title)
+        _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
         guid = identity.guid(note)
         # Later stages need the fields' text and markers, not their tokens: let them go.
         front, back, hint = (replace(part, tokens=()) for part in parts)
@@ -139,6 +140,21 @@ def _check_markers_survived(note: Note, question: str, problems: Problems) -> No
         )
 
 
+def _check_fields(
+    note: Note, parts: dict[str, Part], fields: dict[str, str], problems: Problems
+) -> None:
+    """The fields as they reach a card: what Anki's MathJax would run, what Anki cannot
+    import. Each message points at the line of the field (of the text, where found)."""
+
+    def place(name: str, needle: str) -> Source:
+        part = parts.get(name)
+        line = part and ((needle and body.line_in_text(part, needle)) or part.line)
+        return note.source.at_line(line) if line else note.source
+
+    mathjax.check_fields(fields, place, problems)
+    bounds.check_note(note, fields, field_names(note.kind)[0], place, problems)
+
+
 def _unwrapped(paragraph: str) -> str:
     """A one-paragraph field's HTML as a line of inline HTML."""
     return paragraph.removeprefix("<p>").removesuffix("</p>")
@@ -149,8 +165,15 @@ def _one_paragraph(part: Part) -> bool:
 
 
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
+    """nh3's attribute filter. What it raises, nh3 only prints ("Exception ignored") and
+    drops the attribute: so it never raises, and a failure is an error of the note."""
     if tag == "img" and attribute == "src":
-        return media.resolve(value)
+        try:
+            return media.resolve(value)
+        except Exception as error:  # a bug of ours: reported rather than lost
+            message = f"image '{value}' could not be resolved (a bug in anki-tools: {error!r})"
+            media.problems.error(media.note.source, message)
+            return None
     if value.startswith(ATTACHMENT):
         return None  # only an image can show a notebook attachment
     return value

@@ -1200,13 +1200,20 @@ attribute_value = st.text(
     max_size=12,
 )
 
+# What a tag may hold (anki_tools/tags.py): letters, marks, digits and `_ - / +`.
+tag_value = st.text(
+    st.characters(whitelist_categories=("L", "M", "N"), whitelist_characters="_-/+"),
+    min_size=1,
+    max_size=12,
+)
+
 
 @fuzz(150)
 @given(
     plain_words.filter(lambda w: "{" not in w and "`" not in w and "\\" not in w),
     st.none() | attribute_value,
     st.booleans(),
-    st.lists(attribute_value, max_size=3),
+    st.lists(tag_value, max_size=3),
     st.sampled_from(["{", "{: "]),
 )
 def test_heading_attributes_are_read_and_taken_off_the_title(
