@@ -7,16 +7,20 @@ a config reads like the repository it sits in: `sources: [notes/*/python/**/*.md
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import files, limits
 from .errors import AnkiToolsError
 from .notes import DeckSpec, Source
 from .parsers import is_skipped, is_source, sources_in
-from .parsers.common import read_text, split_tags, yaml_problem
+from .parsers.common import read_text, read_yaml, yaml_problem
+from .tags import problem as tag_problem
+from .tags import split_tags
 
 CONFIG_FOLDER = "decks"
 KEYS = ("name", "description", "sources", "output", "tags", "theme", "url", "no_remote")
@@ -39,15 +43,12 @@ def find_deck_configs(project: Path) -> list[Path]:
 def load_deck_config(path: Path) -> DeckSpec:
     """Read and check one config; every mistake is a ConfigError with its line."""
     # One parse gives both the node tree (each key's line) and the data.
-    loader = yaml.SafeLoader(read_text(path))
+    text = read_text(path, limits.DECK_CONFIG_MAX_BYTES, "deck configs")
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node, data = read_yaml(text)
     except yaml.YAMLError as error:
         line, problem = yaml_problem(error)
         raise ConfigError(f"invalid YAML: {problem}", Source(path, line)) from error
-    finally:
-        loader.dispose()
     if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
         raise ConfigError("a deck config is a mapping: name, sources, …", Source(path, 1))
     lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
@@ -64,22 +65,36 @@ def _spec(data: dict[str, Any], path: Path, lines: dict[str, int]) -> DeckSpec:
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KEYS)}"
             raise ConfigError(f"unknown key '{key}' ({hint})", at(key))
     project = project_folder(path)
-    output = _text(data, "output", at) or f"{CONFIG_FOLDER}/{path.stem}.apkg"
-    if not output.endswith(".apkg"):
-        raise ConfigError("'output' must end in .apkg", at("output"))
+    output = _output(data, path, project, at)
     return DeckSpec(
         config=path,
         project=project,
         name=_text(data, "name", at) or path.stem,
         description=_text(data, "description", at) or "",
         sources=_sources(data, at),
-        output=project / output,
-        tags=split_tags(data.get("tags"), at("tags")),
+        output=output,
+        tags=_tags(data, at),
         theme=_text(data, "theme", at),
         url=_text(data, "url", at),
         no_remote=_flag(data, "no_remote", at),
         lines=lines,
     )
+
+
+def _output(data: dict[str, Any], path: Path, project: Path, at: Callable[[str], Source]) -> Path:
+    """The `.apkg` to write, inside the project: a config comes with others' notes, and
+    must not overwrite a file elsewhere (nor write a lock beside it). `-o` may go anywhere."""
+    text = _text(data, "output", at) or f"{CONFIG_FOLDER}/{path.stem}.apkg"
+    if not text.endswith(".apkg"):
+        raise ConfigError("'output' must end in .apkg", at("output"))
+    output = project / text
+    if Path(text).is_absolute() or not files.inside(output, project):
+        raise ConfigError(
+            f"'output' must stay inside the project folder {project}: '{text}' leads to "
+            f"{os.path.realpath(output)}",
+            at("output"),
+        )
+    return output
 
 
 def project_folder(config: Path) -> Path:
@@ -102,6 +117,16 @@ def _flag(data: dict[str, Any], key: str, at: Callable[[str], Source]) -> bool:
     return value
 
 
+def _tags(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ...]:
+    """The tags of every card of the deck: each must be one a card can show."""
+    tags = split_tags(data.get("tags"), at("tags"))
+    for tag in tags:
+        why = tag_problem(tag)
+        if why:
+            raise ConfigError(why, at("tags"))
+    return tags
+
+
 def _sources(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ...]:
     value = data.get("sources")
     if isinstance(value, str):
@@ -119,26 +144,37 @@ def _sources(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ..
 
 
 def source_files(spec: DeckSpec, warn: Callable[[str], None]) -> list[Path]:
-    """The files the globs match (a matched folder brings its notes), in a fixed order."""
-    found: dict[Path, None] = {}
+    """The files the globs match (a matched folder brings its notes), in a fixed order,
+    each file once however many globs or links reach it. A match whose links leave the
+    project is listed too: the build refuses it with its path."""
+    found: dict[str, Path] = {}
     for glob in spec.sources:
-        files = [
+        matched = [
             file
             for match in _matches(spec, glob)
-            for file in ([match] if match.is_file() else sources_in(match))
-            if is_source(file) and not is_skipped(file.relative_to(spec.project))
+            for file in _sources_of(match, spec.project)
+            if not is_skipped(file.relative_to(spec.project))
         ]
-        if not files:
+        if not matched:
             warn(f"'{glob}' matches no notes or notebooks")
-        found.update((file, None) for file in files)
-    return list(found)
+        for file in matched:
+            found.setdefault(os.path.realpath(file), file)
+    return list(found.values())
+
+
+def _sources_of(match: Path, project: Path) -> list[Path]:
+    """A matched folder's notes; a matched source file (or FIFO, device, broken link:
+    the build says what is wrong) itself; a folder leading outside the project itself."""
+    if match.is_dir() and files.inside(match, project):
+        return sources_in(match, project)
+    return [match] if match.is_dir() or is_source(match) else []
 
 
 def _matches(spec: DeckSpec, glob: str) -> list[Path]:
     """A plain path is itself (`.` is the whole project); anything else is a glob."""
     if not any(character in glob for character in "*?["):
         path = spec.project / glob
-        return [path] if path.exists() else []
+        return [path] if os.path.lexists(path) else []  # a broken link: say so
     try:
         return sorted(spec.project.glob(glob))
     except (ValueError, IndexError) as error:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import body
+from . import body, files
 from .errors import Problems
 from .notes import EMPTY, Media, Note, Part, Source
 
@@ -57,9 +57,20 @@ class MediaCollector:
     def _local(self, reference: str) -> str | None:
         """A path relative to the note's file, as written (URL escapes allowed)."""
         relative = unquote(reference.split("#")[0].split("?")[0])
+        if "\x00" in relative:  # no file has such a name; the OS would raise ValueError
+            self._error(reference, f"image path '{relative}' holds a NUL character")
+            return None
+        try:
+            return self._file(reference, relative)
+        except (OSError, RuntimeError) as error:  # RuntimeError: Python 3.11's symlink loop
+            reason = error.strerror if isinstance(error, OSError) else "a loop of symlinks"
+            self._error(reference, f"image '{relative}' cannot be read: {reason}")
+            return None
+
+    def _file(self, reference: str, relative: str) -> str | None:
         path = (self.note.source.path.parent / relative).resolve()
-        root = self.note.root.resolve()
-        if not path.is_relative_to(root):
+        if not files.inside(path, self.note.root):
+            root = self.note.root.resolve()
             self._error(reference, f"image '{relative}' is outside the build root {root}")
             return None
         if not path.is_file():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -29,11 +30,13 @@ class Source:
 
 
 def display_path(path: Path) -> str:
-    """Paths relative to the working directory read best in messages."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
+    """Paths relative to the working directory read best in messages. Links are kept as
+    written (a refused link is named as the user sees it, not by where it leads)."""
+    cwd = Path.cwd()  # the real path of the working folder, links resolved
+    for shown in (Path(os.path.abspath(path)), Path(os.path.realpath(path))):
+        if shown.is_relative_to(cwd):
+            return shown.relative_to(cwd).as_posix()
+    return str(path)
 
 
 class Kind(Enum):

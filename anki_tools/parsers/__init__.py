@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from .. import files
 from ..errors import AnkiToolsError, Problems, SourceError
 from ..notes import Note, Source
 from . import markdown, notebook
@@ -30,9 +31,15 @@ def get_parser(path: Path) -> Parser:
 
 
 def parse_file(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
-    """The notes of one source; what is wrong with it goes to `problems`, never raised."""
+    """The notes of one source; what is wrong with it goes to `problems`, never raised.
+
+    Every source passes here, however it was found (a folder walk, a deck config's glob,
+    a file named on the command line, whose root is its own folder): one whose links lead
+    outside its build root is refused before it is opened."""
     mark = problems.mark()
     try:
+        if not files.inside(path, root):
+            raise SourceError(files.outside_root_message(path, root))
         notes = get_parser(path)(path, root, deck, problems)
     except AnkiToolsError as error:
         problems.add(error, Source(path))
@@ -54,13 +61,29 @@ def no_cards_hint(path: Path) -> str:
     return NO_CARDS_HINTS.get(path.suffix.lower(), markdown.NO_CARDS_HINT)
 
 
-def sources_in(folder: Path) -> list[Path]:
-    """Every source file under a folder, sorted; hidden folders are not even entered."""
-    found = []
-    for parent, folders, files in os.walk(folder):
-        folders[:] = [name for name in folders if not name.startswith(".")]
+def sources_in(folder: Path, root: Path | None = None) -> list[Path]:
+    """Every source file under a folder, sorted; hidden folders are not even entered.
+
+    Linked folders are followed while they stay inside `root` (the folder itself unless
+    given), each real folder once, so a link back up is no loop. A linked folder leading
+    outside `root` is not entered but listed itself, for the build to refuse by its path."""
+    root = root or folder
+    found: list[Path] = []
+    entered = {os.path.realpath(folder)}
+    for parent, folders, names in os.walk(folder, followlinks=True):
         here = Path(parent)
-        found += [here / name for name in files if is_source(here / name)]
+        kept = []
+        for name in sorted(folders):  # sorted: which of two links to a folder wins is fixed
+            sub = here / name
+            if name.startswith(".") or os.path.realpath(sub) in entered:
+                continue
+            if files.inside(sub, root):
+                entered.add(os.path.realpath(sub))
+                kept.append(name)
+            else:
+                found.append(sub)
+        folders[:] = kept
+        found += [here / name for name in names if is_source(here / name)]
     return sorted(p for p in found if not is_skipped(p.relative_to(folder)))
 
 
