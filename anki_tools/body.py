@@ -14,16 +14,26 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from . import engine, grammar, options
+from . import engine, grammar, limits, options
+from .budget import TokenBudget
 from .errors import Problems
 from .notes import EMPTY, Kind, Markers, Note, Part, Source
-from .sanitize import sanitize
+from .sanitize import HtmlNesting, sanitize
 
 # Markers left in text after the inline rules took what was balanced.
 TEXT_MARKER_RE = re.compile(
     r"(?P<typein>\{\{\{|\}\}\})|(?P<open>\{\{c(?P<number>\d+)::)|(?P<close>(?:::[^:{}\n]*)?\}\})"
 )
 MATH_TOKENS = {"math_inline", "math_inline_double", "math_block", "amsmath"}
+TOO_DEEP = (
+    f"lists and quotes nest too deep here: a block may sit inside at most "
+    f"{limits.MARKDOWN_MAX_NESTING} others (each list, list item and quote counts one), "
+    "and deeper ones would be lost"
+)
+HTML_TOO_DEEP = (
+    f"raw HTML nests too deep here: more than {limits.HTML_MAX_NESTING} elements open "
+    "at once (tags never closed count as open)"
+)
 
 
 @dataclass(frozen=True)
@@ -89,11 +99,12 @@ def _part(
     return scanned("\n".join(texts), first, tokens if env is None else engine.finish(tokens, env))
 
 
-def text_part(text: str, line: int | None = None) -> Part:
-    """A part from Markdown that comes with no parse of its own (generated code fences)."""
+def text_part(text: str, line: int | None = None, limit: TokenBudget | None = None) -> Part:
+    """A part from Markdown that comes with no parse of its own (generated code fences);
+    `limit` is its source's token budget."""
     if not text.strip():
         return EMPTY
-    return scanned(text, line, engine.parse(text))
+    return scanned(text, line, engine.parse(text, limit))
 
 
 def heading_part(heading: Token, line: int, env: EnvType | None) -> Part:
@@ -146,6 +157,8 @@ class Walk:
     problems: list[tuple[int | None, str]] = field(default_factory=list)
     depth: int = 0  # clozes open at this point of the walk
     opened: tuple[int | None, str] | None = None  # where the outermost open cloze began
+    too_deep: bool = False  # blocks nested past what markdown-it parses
+    html: HtmlNesting = field(default_factory=lambda: HtmlNesting(limits.HTML_MAX_NESTING))
 
 
 def scan(tokens: list[Token], first_line: int | None) -> Markers:
@@ -153,6 +166,8 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
     markers = Walk()
     for token in tokens:
         line = token.map[0] + 1 if token.map else first_line
+        if token.nesting == 1 and token.level > limits.MARKDOWN_MAX_NESTING:
+            _nested_too_deep(line, markers)
         if token.type == "inline":
             _scan_inline(token, line, markers)
         elif token.type == "fence":
@@ -160,7 +175,7 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
                 _scan_code(token.content, line + 1 if line else None, markers)  # under the ```
         elif token.type == "code_block":
             _scan_code(token.content, line, markers)
-        elif token.type == "html_block" and "{{c" in token.content:
+        elif token.type == "html_block":
             _scan_html(token.content, line, markers)
         elif token.type in MATH_TOKENS:
             _scan_math(token, line, markers)
@@ -182,6 +197,8 @@ def _scan_inline(inline: Token, line: int | None, markers: Walk) -> None:
                 spoiler_at = line or 0
         elif child.type == "code_inline":
             _scan_code(child.content, line, markers)
+        elif child.type == "html_inline":
+            _html_nesting(child.content, line, markers)
         elif child.type == "typein":
             markers.typein = True
         elif child.type in MATH_TOKENS:
@@ -205,7 +222,7 @@ def _scan_text(text: str, line: int | None, markers: Walk) -> None:
     while match := TEXT_MARKER_RE.search(text, position):
         position = match.end()
         if match.group("open"):
-            _open(markers, int(match.group("number")), line, match.group("open"))
+            _open(markers, cloze_number(match.group("number")), line, match.group("open"))
         elif match.group("close") and markers.depth:
             markers.depth -= 1
         elif match.group(0) == "}}}" and markers.depth:
@@ -219,13 +236,16 @@ def _scan_text(text: str, line: int | None, markers: Walk) -> None:
 
 def _scan_code(code: str, line: int | None, markers: Walk) -> None:
     """In code a `}}` only closes an open cloze; `{{{…}}}` is a box."""
+    counted, newlines = 0, 0  # lines counted once, up to the last cloze opened
     for match in grammar.CODE_MARKER_RE.finditer(code):
         if match.group("typein"):
             markers.typein = True
         elif match.group("open"):
             number = grammar.CLOZE_OPEN_RE.match(match.group("open"))
-            at = line + code.count("\n", 0, match.start()) if line else None
-            _open(markers, int(number.group(1)) if number else 1, at, match.group("open"))
+            newlines += code.count("\n", counted, match.start())
+            counted = match.start()
+            at = line + newlines if line else None
+            _open(markers, cloze_number(number.group(1)) if number else 1, at, match.group("open"))
         elif markers.depth:
             markers.depth -= 1
 
@@ -233,7 +253,22 @@ def _scan_code(code: str, line: int | None, markers: Walk) -> None:
 def _scan_html(html: str, line: int | None, markers: Walk) -> None:
     """Raw HTML is no Markdown: a `{{{…}}}` in it shows as it is, no box; and a cloze
     counts only where the sanitizer leaves it (not in a comment or a script)."""
-    _scan_code(grammar.TYPE_IN_RE.sub("", sanitize(html)), line, markers)
+    _html_nesting(html, line, markers)
+    if "{{c" in html and not markers.html.passed:  # too deep to sanitize in good time
+        _scan_code(grammar.TYPE_IN_RE.sub("", sanitize(html)), line, markers)
+
+
+def _html_nesting(html: str, line: int | None, markers: Walk) -> None:
+    offset = markers.html.passes_limit(html)
+    if offset is not None:
+        at = line + html.count("\n", 0, offset) if line else None
+        markers.problems.append((at, HTML_TOO_DEEP))
+
+
+def _nested_too_deep(line: int | None, markers: Walk) -> None:
+    if not markers.too_deep:
+        markers.too_deep = True
+        markers.problems.append((line, TOO_DEEP))
 
 
 def _scan_math(token: Token, line: int | None, markers: Walk) -> None:
@@ -242,6 +277,15 @@ def _scan_math(token: Token, line: int | None, markers: Walk) -> None:
         token.meta[engine.IN_CLOZE] = True
         return
     _scan_code(grammar.TYPE_IN_RE.sub("", token.content), line, markers)
+
+
+def cloze_number(digits: str) -> int:
+    """A cloze's number as Anki reads it; any number too long for Anki is one past its
+    last (Python refuses to convert more than 4,300 digits)."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > len(str(limits.CLOZE_NUMBER_MAX)):
+        return limits.CLOZE_NUMBER_MAX + 1
+    return int(digits)
 
 
 def _open(markers: Walk, number: int, line: int | None, opening: str) -> None:
@@ -263,6 +307,24 @@ def line_of(part: Part, needle: str) -> int | None:
                 line = line + 1 if line else None
             elif _mentions(child, needle):
                 return line
+    return None
+
+
+def line_in_text(part: Part, needle: str) -> int | None:
+    """The source line where `needle` (a cloze marker, a TeX command) is written in a
+    part, from the tokens' own lines: in a block's content or an inline child's."""
+    for token in part.tokens:
+        line = token.map[0] + 1 if token.map else None
+        if token.type != "inline":
+            if line is not None and needle in token.content:
+                under = 1 if token.type == "fence" else 0  # a fence's content starts under it
+                return line + under + token.content[: token.content.index(needle)].count("\n")
+            continue
+        for child in token.children or ():
+            if child.type in ("softbreak", "hardbreak"):
+                line = line + 1 if line else None
+            elif line is not None and needle in child.content:
+                return line + child.content[: child.content.index(needle)].count("\n")
     return None
 
 

@@ -23,7 +23,8 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from . import grammar
+from . import budget, grammar, limits
+from .budget import TokenBudget
 from .options import MATH_FENCE, RAW_HTML, FenceInfo, fence_info
 
 # (code, fence info, line) → HTML of the highlighted block; render.py provides it
@@ -31,6 +32,9 @@ CodeRenderer = Callable[[str, FenceInfo, "int | None"], str]
 CODE_RENDERER = "at_render_code"  # env keys
 CODE_LANGUAGE = "at_code_language"  # language of indented code (a notebook's kernel)
 DOUBLED_RE = re.compile(r"([}:])(?=\1)")  # each `}` or `:` followed by another
+# markdown-it drops what lies inside a block opened at level maxNesting - 1: that is the
+# first level body.scan refuses (MARKDOWN_MAX_NESTING + 1), so nothing is lost unseen.
+MAX_NESTING = limits.MARKDOWN_MAX_NESTING + 2
 IN_CLOZE = "in_cloze"  # token.meta key: math inside a cloze (set by body.scan)
 MATH = {
     "math_inline": ('<span class="arithmatex">\\(', "\\)</span>"),
@@ -44,7 +48,7 @@ MATH = {
 def markdown() -> MarkdownIt:
     """CommonMark + GFM (tables, strikethrough, autolinks, task lists, alerts, footnotes),
     definition lists, dollar math, and the card grammar; raw HTML on (sanitized later)."""
-    md = MarkdownIt("commonmark", {"html": True})
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING})
     # A `javascript:` link keeps its text: the sanitizer drops the target, as for raw HTML.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.use(gfm_plugin)
@@ -60,6 +64,7 @@ def markdown() -> MarkdownIt:
     md.use(amsmath_plugin)
     md.use(deflist_plugin)
     md.use(grammar.card_grammar_plugin)
+    md.use(budget.token_budget_plugin)
     for name in MATH:
         md.add_render_rule(name, _math)
     md.add_render_rule("fence", _fence)
@@ -76,12 +81,14 @@ def markdown() -> MarkdownIt:
     return md
 
 
-def parse_blocks(text: str) -> tuple[list[Token], EnvType]:
-    """Block tokens of a whole source; inline content is parsed later, field by field."""
+def parse_blocks(text: str, limit: TokenBudget | None = None) -> tuple[list[Token], EnvType]:
+    """Block tokens of a whole source; inline content is parsed later, field by field.
+    With a `limit` (the source's), parsing raises budget.TooLarge when it is spent."""
     md = markdown()
-    state = StateCore(text, md, {})
+    state = StateCore(text, md, {budget.BUDGET: limit} if limit is not None else {})
     for rule in _core_rules(before_inline=True):
         rule(state)
+    budget.spend_blocks(state.tokens, state.env)
     return state.tokens, state.env
 
 
@@ -93,6 +100,8 @@ def finish(tokens: list[Token], env: EnvType) -> list[Token]:
     }
     # Links may use any reference of the source, as on GitHub; footnotes stay in the field.
     field_env: EnvType = {"references": env.get("references", {})}
+    if budget.BUDGET in env:
+        field_env[budget.BUDGET] = env[budget.BUDGET]
     if footnotes:
         field_env["footnotes"] = {"refs": footnotes, "list": {}}
     state = StateCore("", md, field_env, list(tokens))
@@ -110,9 +119,9 @@ def finish_source(tokens: list[Token], env: EnvType) -> bool:
     return True
 
 
-def parse(text: str) -> list[Token]:
+def parse(text: str, limit: TokenBudget | None = None) -> list[Token]:
     """A text with no source around it (a title, a notebook's generated code fence)."""
-    tokens, env = parse_blocks(text)
+    tokens, env = parse_blocks(text, limit)
     return finish(tokens, env)
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from io import StringIO
+from itertools import chain
 
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -29,8 +30,14 @@ DARK_SELECTORS = (".nightMode", ".night_mode")
 
 # Two private-use characters stand around a marker's number while Pygments formats:
 # they are emitted as plain text (no <span>) and never escaped. The first two that the
-# code does not hold are taken (icon fonts use this range too).
-PRIVATE_USE = range(0xE000, 0xF900)
+# code does not hold are taken (icon fonts use this range too), so they never meet the
+# code's own text; then the private planes, then any character past the BMP: a block
+# would need a million different characters to hold them all.
+PLACEHOLDER_CHARACTERS = (
+    range(0xE000, 0xF900),
+    range(0xF0000, 0x110000),
+    range(0x10000, 0xF0000),
+)
 
 TokenStream = list[tuple[_TokenType, str]]
 
@@ -146,7 +153,9 @@ class Placeholder:
 
     @classmethod
     def for_code(cls, code: str) -> Placeholder:
-        free = (chr(point) for point in PRIVATE_USE if chr(point) not in code)
+        held = set(code)  # `in code` for each candidate would scan the code each time
+        candidates = map(chr, chain.from_iterable(PLACEHOLDER_CHARACTERS))
+        free = (character for character in candidates if character not in held)
         return cls(next(free), next(free))
 
     def text(self, index: int) -> str:

@@ -10,10 +10,12 @@ import yaml
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from .. import body, engine, options
+from .. import body, engine, limits, options
+from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import Kind, Note, Part, Source
-from .common import deck_from_path, read_text, split_tags, yaml_problem
+from ..tags import checked_tags, split_tags
+from .common import deck_from_path, read_text, read_yaml, yaml_problem
 
 NO_CARDS_HINT = "cards start at headings of the card level, '## ' by default"
 FRONT_MATTER_KEYS = {"deck", "tags", "card_level", "reverse", "url"}
@@ -49,10 +51,18 @@ class Card:
 
 def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
     """Parse one Markdown notes file into cards: one markdown-it parse of the whole file."""
-    lines = read_text(path).split("\n")
+    try:
+        return _parse(path, root, deck, problems)
+    except TooLarge as error:  # the file's token budget is spent: nothing of it is built
+        raise SourceError(error.message, Source(path, error.line)) from None
+
+
+def _parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+    lines = read_text(path, limits.MARKDOWN_MAX_BYTES, "Markdown notes").split("\n")
     meta, first = _front_matter(lines, path, problems)
     # The front matter becomes blank lines, so token lines are the file's lines.
-    tokens, env = engine.parse_blocks("\n" * first + "\n".join(lines[first:]))
+    text = "\n" * first + "\n".join(lines[first:])
+    tokens, env = engine.parse_blocks(text, TokenBudget())
     _warn_unclosed_blocks(tokens, lines, path, problems)
     default_deck = meta.deck or deck or deck_from_path(path, root)
     cards = _cards(tokens, len(lines), meta.card_level)
@@ -104,20 +114,40 @@ def _front_matter(lines: list[str], path: Path, problems: Problems) -> tuple[Fro
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
     if end is None:
         raise SourceError("front matter starts with '---' but never ends", Source(path, 1))
+    text = "\n".join(lines[1:end])
+    if len(text) > limits.FRONT_MATTER_MAX_BYTES:  # characters: never fewer than bytes
+        limit = f"{limits.FRONT_MATTER_MAX_BYTES // 1024} kB"
+        raise SourceError(f"front matter is larger than {limit}", Source(path, 1))
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+        node, data = read_yaml(text)
     except yaml.YAMLError as error:
         line, problem = yaml_problem(error, first_line=2)  # the line after the `---`
         raise SourceError(
             f"invalid YAML front matter: {problem}", Source(path, line or 1)
         ) from error
-    if not isinstance(data, dict):
+    data = data or {}
+    mapping = node is None or isinstance(node, yaml.MappingNode)  # `0` is no front matter
+    if not isinstance(data, dict) or not mapping:
         raise SourceError("front matter must be a mapping of keys to values", Source(path, 2))
-    return _front_matter_values(data, Source(path, 1), problems), end + 1
+    _check_key_count(node, path)
+    # Key lines count from the `---` line: the YAML's first line is the file's second.
+    keys = {str(key.value): key.start_mark.line + 2 for key, _ in getattr(node, "value", ())}
+    return _front_matter_values(data, Source(path, 1), problems, keys), end + 1
 
 
-def _front_matter_values(data: dict[str, Any], source: Source, problems: Problems) -> FrontMatter:
-    for key in sorted(set(data) - FRONT_MATTER_KEYS):
+def _check_key_count(node: yaml.Node | None, path: Path) -> None:
+    """Front matter has a few keys; thousands are no notes (each unknown one warns)."""
+    if isinstance(node, yaml.MappingNode) and len(node.value) > limits.FRONT_MATTER_MAX_KEYS:
+        line = node.value[limits.FRONT_MATTER_MAX_KEYS][0].start_mark.line + 2
+        message = f"front matter has more than {limits.FRONT_MATTER_MAX_KEYS} keys"
+        raise SourceError(message, Source(path, line))
+
+
+def _front_matter_values(
+    data: dict[str, Any], source: Source, problems: Problems, keys: dict[str, int]
+) -> FrontMatter:
+    # Keys may be numbers or dates, which do not sort with texts.
+    for key in sorted(map(str, set(data) - FRONT_MATTER_KEYS)):
         problems.warning(source, f"unknown front matter key '{key}' (known: deck, tags, ...)")
     level = data.get("card_level", 2)
     # YAML `true` is an int to Python; it is no heading level.
@@ -131,11 +161,15 @@ def _front_matter_values(data: dict[str, Any], source: Source, problems: Problem
         raise SourceError("'deck' must be a text", source)
     return FrontMatter(
         deck=deck or None,
-        tags=split_tags(data.get("tags"), source),
+        tags=_tags(data.get("tags"), source.at_line(keys.get("tags", 1)), problems),
         card_level=level,
         reverse=reverse,
         url=str(url) if url else None,
     )
+
+
+def _tags(value: object, source: Source, problems: Problems) -> tuple[str, ...]:
+    return checked_tags(split_tags(value, source), source, problems)
 
 
 def _cards(tokens: list[Token], line_count: int, level: int) -> list[Card]:
@@ -207,6 +241,7 @@ def _note(
     if kind not in (Kind.CLOZE, Kind.TYPE_IN) and not back.text.strip():
         problems.warning(source, f"card '{heading.text}' has no answer")
     _check_unknown_options(heading, source, problems)
+    heading_tags = _tags(heading.options.get("tags"), source, problems)
     if problems.errors_since(mark):
         return None  # with --keep-going, only cards without errors are built
     return Note(
@@ -215,7 +250,7 @@ def _note(
         back=back.text,
         hint=parts.hint.text,
         deck=heading.options.get("deck") or deck,
-        tags=meta.tags + split_tags(heading.options.get("tags"), source),
+        tags=meta.tags + heading_tags,
         source=source,
         title=heading.text,
         root=root,

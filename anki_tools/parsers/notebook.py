@@ -13,16 +13,19 @@ import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from .. import body, engine, highlight
+from .. import body, engine, highlight, limits
+from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import EMPTY, Kind, Note, Part, Source
+from ..tags import checked_tags, split_tags
 from . import outputs
-from .common import deck_from_path, read_text, split_tags
+from .common import deck_from_path, read_text
 
 NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
 META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
@@ -32,6 +35,11 @@ TITLE_SKIP_RE = re.compile(r"^\s*(?:-[ih]?|\(Q\)|`{3,}.*|~{3,}.*|\$\$)\s*$")
 TITLE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
 TITLE_LENGTH = 80
 ROLE_TAGS = ("card", "front", "back")
+JSON_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+JSON_STRUCTURE_RE = re.compile(JSON_STRING_RE.pattern + r"|[\[\]{}]")
+NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
+BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+MAX_DEPTH = limits.NOTEBOOK_MAX_JSON_DEPTH
 METADATA_KEYS = {"deck", "tags"}
 
 
@@ -83,17 +91,36 @@ def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[
 
 def read_notebook(path: Path) -> Notebook:
     """Read and validate a notebook; v3 notebooks are upgraded in memory."""
-    text = read_text(path)
+    text = read_text(path, limits.NOTEBOOK_MAX_BYTES, "notebooks")
+    _check_nesting(text, path)
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         message = f"not a notebook: invalid JSON ({error.msg}, column {error.colno})"
-        raise SourceError(message, Source(path, error.lineno)) from None
+        # At the end of the file, past a last newline, is the last line to an editor.
+        last = text.count("\n") + (not text.endswith("\n"))
+        raise SourceError(message, Source(path, min(error.lineno, max(last, 1)))) from None
     if not isinstance(raw, dict) or not isinstance(raw.get("nbformat"), int):
         raise SourceError("not a notebook: it has no 'nbformat' version number", Source(path))
     if not isinstance(raw.get("metadata", {}), dict):
         raise SourceError("not a valid notebook: 'metadata' must be a mapping", Source(path))
     return notebook_from_dict(raw, path)
+
+
+def _check_nesting(text: str, path: Path) -> None:
+    """Refuse JSON nested deeper than NOTEBOOK_MAX_JSON_DEPTH before anything recurses
+    over it (json, nbformat and its validator do, per level). Strings are left out first,
+    so the brackets are counted at C speed; the line is looked for only when it is needed."""
+    brackets = NOT_BRACKET_RE.sub("", JSON_STRING_RE.sub("", text))
+    if max(accumulate(map(BRACKET_STEP.__getitem__, brackets)), default=0) <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in JSON_STRUCTURE_RE.finditer(text):
+        depth += BRACKET_STEP.get(match.group(), 0)
+        if depth > MAX_DEPTH:
+            line = text.count("\n", 0, match.start()) + 1
+            message = f"not a notebook: its JSON nests more than {MAX_DEPTH} deep"
+            raise SourceError(message, Source(path, line))
 
 
 def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
@@ -113,7 +140,8 @@ def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
     if invalid is not None:
         where = list(getattr(invalid, "absolute_path", []))
         cell = where[1] + 1 if len(where) > 1 and where[0] == "cells" else None
-        message = f"not a valid notebook (nbformat {node.nbformat}.{node.nbformat_minor}): "
+        version = f"{node.get('nbformat')}.{node.get('nbformat_minor', '?')}"  # may be missing
+        message = f"not a valid notebook (nbformat {version}): "
         raise SourceError(message + invalid.message, Source(path, cell=cell))
     return with_saved_ids(path, node, _ids_in_file(raw, len(node.cells)))
 
@@ -129,8 +157,8 @@ def ids_in_file(path: Path, count: int) -> list[str | None] | None:
     """The cell ids a notebook file holds (None for each cell saved without one), read
     without nbformat; None when the file is unreadable or has other cells than `count`."""
     try:
-        raw = json.loads(read_text(path))
-    except (OSError, ValueError, SourceError):
+        raw = json.loads(read_text(path, limits.NOTEBOOK_MAX_BYTES, "notebooks"))
+    except (OSError, ValueError, RecursionError, SourceError):
         return None
     if not isinstance(raw, dict):
         return None
@@ -157,6 +185,7 @@ class Cell:
     tags: frozenset[str]
     role: str | None  # card, front, back
     above: int | None  # the number of the cell above, not counting skipped cells
+    budget: TokenBudget  # the notebook's: what its cells may still parse
 
     @property
     def number(self) -> int:
@@ -165,7 +194,7 @@ class Cell:
 
 def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Problems) -> list[Note]:
     """Walk the cells top to bottom, keeping the meta settings and the cards built so far."""
-    settings = _defaults(notebook, root, deck)
+    settings = _defaults(notebook, root, deck, problems)
     language = _language(notebook.node.metadata, notebook.path, problems)
     for cell_id in notebook.repeated_ids:
         problems.warning(
@@ -174,19 +203,23 @@ def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Probl
             "their cards are known by their front text",
         )
     drafts: list[Draft] = []
-    for cell in _cells(notebook, problems):
+    # One budget for all cells: their tokens are kept until the notebook is built.
+    for cell in _cells(notebook, problems, TokenBudget()):
         previous = drafts[-1] if drafts else None
         mark = problems.mark()
         draft = None
-        if cell.node.cell_type == "markdown":
-            text = _cell_text(cell.node)
-            meta = _meta_settings(text, settings, cell.source, problems)
-            if meta is not None:
-                settings = meta
-            elif not _is_heading_only(text):
-                draft = _markdown_cell(previous, cell, text, settings, problems)
-        elif cell.node.cell_type == "code" and cell.role is not None:
-            draft = _code_cell(previous, cell, language, settings, problems)
+        try:
+            if cell.node.cell_type == "markdown":
+                text = _cell_text(cell.node)
+                meta = _meta_settings(text, settings, cell.source, problems)
+                if meta is not None:
+                    settings = meta
+                elif not _is_heading_only(text):
+                    draft = _markdown_cell(previous, cell, text, settings, problems)
+            elif cell.node.cell_type == "code" and cell.role is not None:
+                draft = _code_cell(previous, cell, language, settings, problems)
+        except TooLarge as error:  # nothing of the notebook is built
+            raise SourceError(error.message, cell.source) from None
         if draft is not None:
             drafts.append(draft)
         elif previous is not None and previous.cell == cell.number and problems.errors_since(mark):
@@ -204,7 +237,7 @@ def _complete(draft: Draft, problems: Problems) -> bool:
     return True
 
 
-def _cells(notebook: Notebook, problems: Problems) -> Iterator[Cell]:
+def _cells(notebook: Notebook, problems: Problems, budget: TokenBudget) -> Iterator[Cell]:
     """The cells to look at, as the walk reaches them: not those tagged `skip`."""
     above: int | None = None
     for index, node in enumerate(notebook.node.cells):
@@ -213,11 +246,11 @@ def _cells(notebook: Notebook, problems: Problems) -> Iterator[Cell]:
         mark = problems.mark()
         role = _role(tags, source, problems)
         if "skip" not in tags and not problems.errors_since(mark):
-            yield Cell(node, source, notebook.saved_ids[index], tags, role, above)
+            yield Cell(node, source, notebook.saved_ids[index], tags, role, above, budget)
             above = index + 1
 
 
-def _defaults(notebook: Notebook, root: Path, deck: str | None) -> Settings:
+def _defaults(notebook: Notebook, root: Path, deck: str | None, problems: Problems) -> Settings:
     """Notebook metadata `anki: {deck, tags}`; `--deck` wins over its deck."""
     source = Source(notebook.path)
     anki = notebook.node.metadata.get("anki", {})
@@ -231,7 +264,7 @@ def _defaults(notebook: Notebook, root: Path, deck: str | None) -> Settings:
         raise SourceError("notebook metadata 'anki.deck' must be a text", source)
     return Settings(
         deck=deck or default_deck or deck_from_path(notebook.path, root),
-        tags=split_tags(anki.get("tags"), source),
+        tags=checked_tags(split_tags(anki.get("tags"), source), source, problems),
     )
 
 
@@ -290,7 +323,7 @@ def _meta_settings(
         if key == "deck":
             result.deck = value or settings.deck
         elif key == "tags":
-            result.tags = tuple(value.split())
+            result.tags = checked_tags(value.split(), source, problems)
         else:
             result.url = value or None
     return result
@@ -325,7 +358,7 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     source = cell.source
     mark = problems.mark()
     lines = text.split("\n")
-    parts = _parts(text, source, problems)
+    parts = _parts(text, source, problems, cell.budget)
     body.check((parts.front, parts.back, parts.hint), source, problems)
     if body.has_markers(parts.back, parts.hint):
         problems.error(source, "cloze and type-in markers belong before the '-' line")
@@ -355,16 +388,16 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     )
 
 
-def _parts(text: str, source: Source, problems: Problems) -> body.Body:
+def _parts(text: str, source: Source, problems: Problems, budget: TokenBudget) -> body.Body:
     """A markdown cell parsed once, split at its separator lines."""
-    tokens, env = engine.parse_blocks(text)
+    tokens, env = engine.parse_blocks(text, budget)
     lines = text.split("\n")
     finished = engine.finish_source(tokens, env)
     return body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
 
 
 def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
-    part = body.text_part(text, 1)
+    part = body.text_part(text, 1, cell.budget)
     body.check((part,), cell.source, problems)
     if cell.role == "back" and body.has_markers(part):
         problems.error(cell.source, "cloze and type-in markers belong on the front")
@@ -387,7 +420,7 @@ def _code_cell(
     `front` and `back` add its code and outputs to the card above."""
     mark = problems.mark()
     code = outputs.code_cell(cell.node, cell.number, language, cell.source, problems)
-    shown = _shown(code, cell.tags)
+    shown = _shown(code, cell.tags, cell.budget)
     if cell.role == "card" and _answers(previous, cell):
         assert previous is not None
         previous.back.extend(shown)
@@ -424,11 +457,13 @@ def _answers(draft: Draft | None, cell: Cell) -> bool:
     return draft is not None and draft.answerable and draft.cell == cell.above
 
 
-def _shown(code: outputs.CellMarkdown, tags: frozenset[str]) -> tuple[Part, Part]:
+def _shown(
+    code: outputs.CellMarkdown, tags: frozenset[str], budget: TokenBudget
+) -> tuple[Part, Part]:
     """Code and outputs, minus what Jupyter Book's remove-/hide- tags leave out."""
     source = "" if tags & {"remove-input", "hide-input"} else code.code
     shown = "" if tags & {"remove-output", "hide-output"} else code.outputs
-    return body.text_part(source), body.text_part(shown)
+    return body.text_part(source, None, budget), body.text_part(shown, None, budget)
 
 
 def _joined(draft: Draft, cell: Cell, files: dict[str, bytes], problems: Problems) -> None:

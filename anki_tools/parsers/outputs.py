@@ -15,10 +15,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import limits
 from ..errors import Problems
 from ..notes import Source
 from ..options import RAW_HTML
-from ..sanitize import sanitize
+from ..sanitize import HtmlNesting, sanitize
 
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 BACKTICKS_RE = re.compile(r"`{3,}")
@@ -98,6 +99,8 @@ def _rich_output(
             attachments[file_name] = image
             size = output.get("metadata", {}).get(mime, {})
             return _image(file_name, size if isinstance(size, dict) else {})
+        if mime in ("text/html", "text/markdown") and _nests_too_deep(data[mime], source, problems):
+            return ""
         if mime == "text/html":
             markup = sanitize(_text(data[mime]))
             if TAG_RE.sub("", markup).strip() or "<img" in markup:
@@ -108,6 +111,15 @@ def _rich_output(
     if "text/plain" in data:
         return _text_output(_terminal_text(_text(data["text/plain"])), "at-output-result")
     return ""  # only kinds a card cannot show (widgets, JavaScript)
+
+
+def _nests_too_deep(value: Any, source: Source, problems: Problems) -> bool:
+    """HTML nested too deep for the sanitizer to read in good time (see HtmlNesting)."""
+    if HtmlNesting(limits.HTML_MAX_NESTING).passes_limit(_text(value)) is None:
+        return False
+    limit = limits.HTML_MAX_NESTING
+    problems.error(source, f"an output's HTML nests more than {limit} elements deep")
+    return True
 
 
 def _image(file_name: str, size: dict[str, Any]) -> str:
