@@ -41,21 +41,30 @@ def read_regular(path: Path, limit: int, kind: str) -> bytes:
     """The bytes of a regular file of at most `limit` bytes; `kind` ("Markdown notes")
     names the limit in the message. Never reads more than limit + 1 bytes, and a FIFO, a
     device or a socket is refused before it is read: /dev/zero would never end."""
+    data, size = read_at_most(path, limit + 1)
+    if len(data) > limit:
+        size_text, most = file_size(max(size, len(data))), file_size(limit)
+        size_text = f"over {most}" if size_text == most else size_text  # 2 MB and a byte
+        message = f"file too large ({size_text}; the limit for {kind} is {most})"
+        raise SourceError(message, Source(path))
+    return data
+
+
+def read_at_most(path: Path, count: int) -> tuple[bytes, int]:
+    """At most `count` bytes of a regular file, and its size; anything else (a FIFO, a
+    device, a socket, a folder) is refused before it is read. The one rule for every
+    file anki-tools reads from others: sources, deck configs, locks."""
     try:
         # O_NONBLOCK: opening a FIFO would otherwise wait for a writer.
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
         raise SourceError(_open_problem(path, error), Source(path)) from error
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)  # (a folder's descriptor cannot even become a file object)
+        raise SourceError(_not_regular(status.st_mode), Source(path))
     with os.fdopen(descriptor, "rb") as file:
-        status = os.fstat(descriptor)
-        if not stat.S_ISREG(status.st_mode):
-            raise SourceError(_not_regular(status.st_mode), Source(path))
-        data = file.read(limit + 1)
-    if len(data) > limit:
-        size, most = file_size(max(status.st_size, len(data))), file_size(limit)
-        size = f"over {most}" if size == most else size  # 2 MB and a byte
-        raise SourceError(f"file too large ({size}; the limit for {kind} is {most})", Source(path))
-    return data
+        return file.read(count), status.st_size
 
 
 def file_size(size: int) -> str:
@@ -85,7 +94,7 @@ def _not_regular(mode: int) -> str:
         stat.S_ISBLK: "a device",
     }
     kind = next((name for test, name in kinds.items() if test(mode)), "not a file")
-    return f"not a regular file but {kind}: only regular files are read as sources"
+    return f"not a regular file but {kind}: only regular files are read"
 
 
 def write_atomically(target: Path, write: Callable[[Path], object]) -> None:

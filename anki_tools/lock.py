@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 import re
-import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import limits, lock_check, lock_text
-from .errors import AnkiToolsError
-from .files import write_atomically
+from .errors import AnkiToolsError, SourceError
+from .files import read_at_most, write_atomically
 from .lock_check import VERSION
 from .lock_text import REBUILD_HINT, LockTextError
 from .notes import Source, display_path
@@ -102,17 +101,14 @@ def read_lock(path: Path, now: int | None = None) -> Lock:
 
 
 def _read_bytes(path: Path) -> bytes | None:
-    """The file's bytes, one past the size limit at most; None when there is no file."""
-    try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device would never end
-            raise LockError("the lock file is not a regular file", Source(path))
-        with path.open("rb") as file:  # no more than the limit, even if the file grows
-            return file.read(min(status.st_size, limits.LOCK_MAX_BYTES) + 1)
-    except FileNotFoundError:
+    """The file's bytes, one past the size limit at most (`lock_text.decode` names the
+    line that passes it); None when there is no file."""
+    if not path.exists():
         return None
-    except OSError as error:
-        raise LockError(f"cannot read the lock file: {error.strerror}", Source(path)) from error
+    try:
+        return read_at_most(path, limits.LOCK_MAX_BYTES + 1)[0]
+    except SourceError as error:
+        raise LockError(f"the lock file: {error.message}", Source(path)) from error
 
 
 def _check_conflict_markers(text: str, path: Path) -> None:

@@ -680,7 +680,7 @@ def test_a_lock_that_is_a_fifo_or_a_folder_is_refused_without_reading_it(
     for name in ("fifo.lock", "folder.lock", "zero.lock"):
         error = read_error(tmp_path / name)
         assert error.source is not None and error.source.path == tmp_path / name
-        assert error.message == "the lock file is not a regular file"
+        assert error.message.startswith("the lock file: not a regular file but ")
 
 
 def test_a_broken_lock_through_the_command_line_is_one_line_and_exit_1(project: Path) -> None:

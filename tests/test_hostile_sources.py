@@ -41,7 +41,7 @@ DIARY = "## Dear diary\n\nDIARY-SECRET-7731 is my bank PIN.\n"
 SECRET = "DIARY-SECRET-7731"
 GOOD = "## A good card\n\nIts answer.\n"
 TAG_RE = re.compile(r"<[^>]+>")
-NOT_REGULAR = "only regular files are read as sources"
+NOT_REGULAR = "only regular files are read"
 # A subprocess that would read /dev/zero or a huge file to its end fails within these.
 TIMEOUT_SECONDS = 120
 MEMORY_BYTES = 2 * 1024**3
