@@ -75,3 +75,10 @@ def browser():  # type: ignore[no-untyped-def]
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM))
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """tmp_path as the working folder (paths in messages then read `notes/a.md`)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

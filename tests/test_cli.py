@@ -17,12 +17,6 @@ from anki_tools.cli import main
 NOTES = {"python/a.md": "## Q1\n\nA1\n\n## Q2 {.reverse}\n\nA2\n", "img.md": "## Q3\n\nA3\n"}
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_build_prints_a_one_line_summary(write_notes, in_tmp: Path) -> None:
     write_notes(NOTES)
     result = CliRunner().invoke(main, ["build", "notes", "-o", "out/deck.apkg"])

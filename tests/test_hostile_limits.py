@@ -30,12 +30,6 @@ from anki_tools.limits import (
 from anki_collection import AnkiProfile
 
 
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def build(root: Path, files: dict[str, str], *options: str) -> Result:
     for name, text in files.items():
         path = root / name

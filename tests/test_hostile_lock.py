@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from cli_run import run
+from click.testing import Result
 
 from anki_tools import build, limits, lock_text
-from anki_tools.cli import main
 from anki_tools.lock import LockError, read_lock
 
 from anki_collection import AnkiProfile
@@ -57,15 +57,6 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    assert "Traceback" not in result.output
-    return result
 
 
 def built(*args: str) -> Result:

@@ -15,10 +15,10 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
+from click.testing import Result
 
 from anki_tools import mathjax
-from anki_tools.cli import main
 
 from anki_collection import AnkiProfile
 
@@ -76,19 +76,6 @@ ALLOWED = [
     r"\def\R{\mathbb{R}} \R \newcommand{\abs}[1]{\left|#1\right|} \abs{x}",
     r"\ce{H2O} \texttip{x}{tip} a \\ style",
 ]
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def build(root: Path, files: dict[str, str], *options: str) -> Result:

@@ -17,12 +17,11 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 import anki_tools
 from anki_tools import pipeline
-from anki_tools.cli import main
 from anki_tools.errors import OutputError
 from anki_tools.media import media_name
 
@@ -45,13 +44,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "victim" / "x.apkg").write_bytes(VICTIM)
     monkeypatch.chdir(folder)
     return folder
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def write_config(project: Path, text: str) -> None:

@@ -28,12 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
+from click.testing import Result
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from anki_tools import body, engine, limits, pipeline
 from anki_tools.budget import TokenBudget
-from anki_tools.cli import main
 from anki_tools.errors import Problems
 
 from anki_collection import AnkiProfile
@@ -63,13 +63,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "good.md").write_text(GOOD, encoding="utf-8")
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def errors(result: Result) -> list[str]:

@@ -26,12 +26,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 import anki_tools
 from anki_tools import files, limits
-from anki_tools.cli import main
 from anki_tools.errors import SourceError
 
 from anki_collection import AnkiProfile
@@ -57,13 +56,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "private").mkdir()
     (tmp_path / "private" / "diary.md").write_text(DIARY, encoding="utf-8")
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def run_bounded(*args: str) -> subprocess.CompletedProcess[str]:

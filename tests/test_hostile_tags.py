@@ -12,10 +12,9 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
 
 from anki_tools import tags
-from anki_tools.cli import main
 
 from anki_collection import AnkiProfile
 
@@ -35,19 +34,6 @@ HOSTILE = {
     "a single colon": ("a:b", "':'"),
 }
 RULE = "(a tag is letters, digits and _ - . / + #, with :: between levels)"
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def write(root: Path, files: dict[str, str]) -> None:

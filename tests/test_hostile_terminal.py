@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner, Result
 
 from anki_tools import pipeline
@@ -18,12 +17,6 @@ from anki_tools.cli import main
 
 CLEAR_SCREEN = "\x1b[2J"
 SET_TITLE = "\x1b]0;owned\x07"
-
-
-@pytest.fixture
-def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str) -> Result:

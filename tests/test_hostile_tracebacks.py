@@ -20,10 +20,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_run import run
+from click.testing import Result
 
 from anki_tools import highlight, limits, media
-from anki_tools.cli import main
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME
@@ -41,14 +41,6 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "good.md").write_text(GOOD, encoding="utf-8")
     return tmp_path
-
-
-def run(*args: str) -> Result:
-    """`anki-tools ARGS`; no traceback may escape."""
-    result = CliRunner().invoke(main, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result
 
 
 def errors(result: Result) -> list[str]:
