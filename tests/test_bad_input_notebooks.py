@@ -172,14 +172,8 @@ BROKEN_JSON = (
             "notes/lesson.ipynb: not a valid notebook: Unsupported nbformat version 5",
         ),
         (
-            notebook([GOOD_FIRST, {"cell_type": "markdown", "id": "x", "metadata": {}}]),
-            "notes/lesson.ipynb:cell 2: not a valid notebook (nbformat 4.5): "
-            "'source' is a required property",
-        ),
-        (
-            notebook([GOOD_FIRST]).replace('"metadata": {},', '"metadata": {}, "extra": 1,', 1),
-            "notes/lesson.ipynb: not a valid notebook (nbformat 4.5): "
-            "Additional properties are not allowed ('extra' was unexpected)",
+            notebook([{"cell_type": "markdown", "id": "x", "metadata": {}, "source": 7}]),
+            "notes/lesson.ipynb: not a valid notebook: none of its cells can be read",
         ),
         (
             b'{"nbformat": 4, "nbformat_minor": 5, "metadata": {},\n "cells": [\n'
@@ -193,8 +187,7 @@ BROKEN_JSON = (
         "no-nbformat",
         "nbformat-string",
         "nbformat-5",
-        "schema-in-cell",
-        "schema-top-level",
+        "no-usable-cell",
         "not-utf8",
     ],
 )
@@ -207,12 +200,44 @@ def test_a_file_that_is_not_a_valid_notebook(
     result = run("build", "notes", "-o", "out.apkg")
 
     assert_failed_and_wrote_nothing(result, tmp_path / "out.apkg")
-    assert problems(result) == [message]
+    assert errors(result) == [message]
 
     kept = run("build", "notes", "-o", "kept.apkg", "--keep-going")
     assert kept.exit_code == 1, kept.output
-    assert problems(kept) == [message]
+    assert errors(kept) == [message]
     assert deck_fronts(tmp_path / "kept.apkg") == ["Another notebook's question"]
+
+
+# --- schema problems: read anyway, as Jupyter does --------------------------------------
+# These were errors that rejected the whole notebook; Jupyter opens such notebooks, so
+# they are one warning per notebook now (or, for a cell that cannot be read, one at it).
+
+
+@pytest.mark.parametrize(
+    ("content", "warning"),
+    [
+        (
+            notebook([GOOD_FIRST, {"cell_type": "markdown", "id": "x", "metadata": {}}]),
+            "notes/lesson.ipynb:cell 2: warning: cell left out: it has no 'source'",
+        ),
+        (
+            notebook([GOOD_FIRST]).replace('"metadata": {},', '"metadata": {}, "extra": 1,', 1),
+            "notes/lesson.ipynb: warning: not a valid notebook (nbformat 4.5): "
+            "Additional properties are not allowed ('extra' was unexpected); "
+            "read anyway, as Jupyter does",
+        ),
+    ],
+    ids=["cell-without-source", "schema-top-level"],
+)
+def test_a_schema_problem_is_a_warning_and_the_notebook_is_built(
+    run: Run, tmp_path: Path, content: str, warning: str
+) -> None:
+    write(tmp_path / "notes", {"lesson.ipynb": content, "good.ipynb": GOOD_NOTEBOOK})
+    result = run("build", "notes", "-o", "out.apkg")
+
+    assert result.exit_code == 0, result.output
+    assert problems(result) == [warning]
+    assert deck_fronts(tmp_path / "out.apkg") == ["Another notebook's question", "Good question"]
 
 
 # --- one cell: path:cell N -------------------------------------------------------------

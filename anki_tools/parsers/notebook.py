@@ -24,7 +24,7 @@ from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import EMPTY, Kind, Note, Part, Source
 from ..tags import checked_tags, split_tags
-from . import outputs
+from . import notebook_schema, outputs
 from .common import deck_from_path, read_text
 
 NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
@@ -86,11 +86,11 @@ class Draft:
 
 def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
     """Parse one notebook file into cards."""
-    return notes_from(read_notebook(path), root, deck, problems)
+    return notes_from(read_notebook(path, problems), root, deck, problems)
 
 
-def read_notebook(path: Path) -> Notebook:
-    """Read and validate a notebook; v3 notebooks are upgraded in memory."""
+def read_notebook(path: Path, problems: Problems) -> Notebook:
+    """Read a notebook as Jupyter does; v3 notebooks are upgraded in memory."""
     text = read_text(path, limits.NOTEBOOK_MAX_BYTES, "notebooks")
     _check_nesting(text, path)
     try:
@@ -104,7 +104,7 @@ def read_notebook(path: Path) -> Notebook:
         raise SourceError("not a notebook: it has no 'nbformat' version number", Source(path))
     if not isinstance(raw.get("metadata", {}), dict):
         raise SourceError("not a valid notebook: 'metadata' must be a mapping", Source(path))
-    return notebook_from_dict(raw, path)
+    return notebook_from_dict(raw, path, problems)
 
 
 def _check_nesting(text: str, path: Path) -> None:
@@ -123,26 +123,28 @@ def _check_nesting(text: str, path: Path) -> None:
             raise SourceError(message, Source(path, line))
 
 
-def notebook_from_dict(raw: dict[str, Any], path: Path) -> Notebook:
-    """A notebook from parsed JSON (or an nbformat node), validated against its schema."""
+def notebook_from_dict(raw: dict[str, Any], path: Path, problems: Problems) -> Notebook:
+    """A notebook from parsed JSON; its first schema problem is a warning (see
+    notebook_schema), only what nbformat cannot read at all is an error."""
+    readable, repaired = notebook_schema.usable(raw, path, problems)
     captured: dict[str, Any] = {}
     try:
         with warnings.catch_warnings():
             # nbformat warns as it repairs repeated or missing ids; we report those ourselves.
             warnings.simplefilter("ignore")
             node = nbformat.reads(  # type: ignore[no-untyped-call]
-                json.dumps(raw), as_version=4, capture_validation_error=captured
+                json.dumps(readable), as_version=4, capture_validation_error=captured
             )
     except Exception as error:  # nbformat raises many kinds for broken structure
         first_line = str(error).strip().split("\n")[0]
         raise SourceError(f"not a valid notebook: {first_line}", Source(path)) from None
     invalid = captured.get("ValidationError")
-    if invalid is not None:
-        where = list(getattr(invalid, "absolute_path", []))
-        cell = where[1] + 1 if len(where) > 1 and where[0] == "cells" else None
+    problem = notebook_schema.first_problem(invalid) if invalid is not None else repaired
+    if problem is not None:
         version = f"{node.get('nbformat')}.{node.get('nbformat_minor', '?')}"  # may be missing
-        message = f"not a valid notebook (nbformat {version}): "
-        raise SourceError(message + invalid.message, Source(path, cell=cell))
+        notebook_schema.warn(problem, version, path, problems)
+    if not isinstance(node.get("cells"), list):  # a v3 notebook's worksheets hold none
+        raise SourceError("not a valid notebook: it has no list of 'cells'", Source(path))
     return with_saved_ids(path, node, _ids_in_file(raw, len(node.cells)))
 
 
@@ -172,7 +174,12 @@ def _ids_in_file(raw: dict[str, Any], count: int) -> list[str | None]:
     cells = raw.get("cells") if raw.get("nbformat") == 4 else None
     if not isinstance(cells, list) or len(cells) != count:
         return [None] * count  # v3: cells lived in worksheets and had no ids
-    return [cell.get("id") if isinstance(cell.get("id"), str) else None for cell in cells]
+    return [_saved_id(cell) for cell in cells]
+
+
+def _saved_id(cell: Any) -> str | None:
+    cell_id = cell.get("id") if isinstance(cell, dict) else None
+    return cell_id if isinstance(cell_id, str) and cell_id else None
 
 
 @dataclass(frozen=True)
@@ -271,7 +278,7 @@ def _defaults(notebook: Notebook, root: Path, deck: str | None, problems: Proble
 def _language(metadata: Any, path: Path, problems: Problems) -> str | None:
     """The kernel's Pygments lexer, falling back to its language name (IPython's own
     `ipython3` lexer is only there when IPython is installed)."""
-    info, spec = metadata.get("language_info", {}), metadata.get("kernelspec", {})
+    info, spec = (_mapping(metadata.get(key)) for key in ("language_info", "kernelspec"))
     names = [info.get("pygments_lexer"), info.get("name"), spec.get("language")]
     named = [name for name in names if isinstance(name, str) and name]
     for name in named:
@@ -282,6 +289,11 @@ def _language(metadata: Any, path: Path, problems: Problems) -> str | None:
             Source(path), f"unknown kernel language '{named[0]}': code shown as plain text"
         )
     return None
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    """Metadata Jupyter does not need, ignored when it is not a mapping, as Jupyter does."""
+    return value if isinstance(value, dict) else {}
 
 
 def _cell_tags(node: Any, source: Source, problems: Problems) -> frozenset[str]:
