@@ -39,6 +39,11 @@ PLACEHOLDER_CHARACTERS = (
     range(0x10000, 0xF0000),
 )
 
+# Other names for a language that Pygments knows. IPython's own lexers (`ipython3`, the
+# `pygments_lexer` of every Python notebook) exist only where IPython is installed:
+# its code is Python, and the same deck builds the same bytes with or without IPython.
+LANGUAGE_ALIASES = {"ipython": "python", "ipython3": "python", "ipython2": "python2"}
+
 TokenStream = list[tuple[_TokenType, str]]
 
 
@@ -68,7 +73,8 @@ def highlight(
     `literal` code (a notebook's code cells, outputs) has no markers: its braces are
     shown as they are and escaped so Anki's cloze syntax cannot see them either.
     """
-    lexer, known = _lexer(language or "")
+    language = canonical(language or "")
+    lexer, known = _lexer(language)
     markers = _Markers(code) if literal else _take_markers(code)
     tokens = _tokens(lexer, markers.code)
     formatter = _formatter(tuple(hl_lines or ()), linenums or 0, language if known else "text")
@@ -79,6 +85,11 @@ def highlight(
     else:
         formatted = _format(formatter, tokens)
     return Highlighted(formatted.replace("{", "&#123;") if literal else formatted, known)
+
+
+def canonical(language: str) -> str:
+    """The language an alias stands for (`ipython3` → `python`), shown in the CSS class."""
+    return LANGUAGE_ALIASES.get(language.lower(), language)
 
 
 def is_known_language(language: str) -> bool:
@@ -99,7 +110,7 @@ def _lexer(language: str) -> tuple[Lexer, bool]:
     if not language:
         return TextLexer(stripnl=False), True
     try:
-        return get_lexer_by_name(language, stripnl=False, ensurenl=True), True
+        return get_lexer_by_name(canonical(language), stripnl=False, ensurenl=True), True
     except ClassNotFound:
         return TextLexer(stripnl=False), False
 

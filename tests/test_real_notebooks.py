@@ -244,3 +244,50 @@ def test_unusable_kernel_metadata_is_ignored(in_tmp: Path, anki: AnkiProfile) ->
     anki.import_deck(in_tmp / "out.apkg")
     (card,) = anki.cards()
     assert "nu = 1" in card.question
+
+
+# --- IPython code: highlighted as Python, without a warning --------------------------------
+
+PYTHON_SPANS = ('<span class="kn">import</span>', '<span class="nn">os</span>')
+
+
+@pytest.mark.parametrize("fence", ["ipython", "ipython3", "IPython3"])
+def test_an_ipython_fence_is_highlighted_as_python(
+    in_tmp: Path, anki: AnkiProfile, fence: str
+) -> None:
+    note = f"## Omicron?\n\n```{fence}\nimport os\n```\n"
+    result = build(in_tmp, {"a.md": note})
+
+    assert result.exit_code == 0, result.output
+    assert warnings_of(result) == []
+    anki.import_deck(in_tmp / "out.apkg")
+    (card,) = anki.cards()
+    assert all(span in card.answer for span in PYTHON_SPANS), card.answer
+    assert '<div class="highlight language-python">' in card.answer  # styled as Python
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {"language_info": {"pygments_lexer": "ipython3"}},
+        {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "ipython"}},
+    ],
+    ids=["pygments-lexer", "kernel-language"],
+)
+def test_a_notebook_of_an_ipython_kernel_is_highlighted_as_python(
+    in_tmp: Path, anki: AnkiProfile, metadata: dict[str, Any]
+) -> None:
+    nb = v4.new_notebook(
+        cells=[
+            v4.new_markdown_cell("Pi?"),
+            v4.new_code_cell("import os", metadata={"tags": ["card"]}, outputs=[]),
+        ],
+    )
+    nb.metadata.update(metadata)  # without the `name` the schema wants: only the lexer
+    result = build(in_tmp, {"kernel.ipynb": json.dumps(nb)})
+
+    assert result.exit_code == 0, result.output
+    assert [line for line in warnings_of(result) if "language" in line] == []
+    anki.import_deck(in_tmp / "out.apkg")
+    (card,) = anki.cards()
+    assert all(span in card.answer for span in PYTHON_SPANS), card.answer

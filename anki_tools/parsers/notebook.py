@@ -276,14 +276,14 @@ def _defaults(notebook: Notebook, root: Path, deck: str | None, problems: Proble
 
 
 def _language(metadata: Any, path: Path, problems: Problems) -> str | None:
-    """The kernel's Pygments lexer, falling back to its language name (IPython's own
-    `ipython3` lexer is only there when IPython is installed)."""
+    """The kernel's Pygments lexer, falling back to its language name (`ipython3` is
+    Python: see highlight.LANGUAGE_ALIASES)."""
     info, spec = (_mapping(metadata.get(key)) for key in ("language_info", "kernelspec"))
     names = [info.get("pygments_lexer"), info.get("name"), spec.get("language")]
     named = [name for name in names if isinstance(name, str) and name]
     for name in named:
         if highlight.is_known_language(name):
-            return name
+            return highlight.canonical(name)
     if named:
         problems.warning(
             Source(path), f"unknown kernel language '{named[0]}': code shown as plain text"
