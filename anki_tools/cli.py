@@ -249,7 +249,7 @@ def _progress(count_files: Callable[[], int]) -> Iterator[Progress | None]:
 
 def _report(result: BuildResult, label: str = "") -> int:
     """Problems on stderr; the summary and the changes on stdout; the exit status."""
-    for problem in result.problems:
+    for problem in result.shown_problems():
         click.echo(str(problem), err=True)
     click.echo(printable(label + result.summary()))
     for line in result.change_lines():

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
+from pathlib import Path
 
 from .notes import Source
 
@@ -94,3 +95,42 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity is Severity.WARNING]
+
+
+PLACES_SHOWN = 5
+
+
+def grouped(problems: list[Problem]) -> list[Problem]:
+    """The problems as they are shown: a warning repeated in one file (the same message)
+    once, at its first place, with how many more times and where. A learner fixing a
+    notebook needs each warning once, not 40 lines of it; every error stays its own line,
+    and the order is that of the first places."""
+    repeats: dict[tuple[Path, str], list[Source]] = {}
+    for problem in problems:
+        if problem.severity is Severity.WARNING:
+            repeats.setdefault((problem.source.path, problem.message), []).append(problem.source)
+    shown = []
+    for problem in problems:
+        if problem.severity is Severity.WARNING:
+            places = repeats.pop((problem.source.path, problem.message), None)
+            if places is None:
+                continue  # shown with its first place
+            if len(places) > 1:
+                problem = replace(problem, message=problem.message + _more(places[1:]))
+        shown.append(problem)
+    return shown
+
+
+def _more(places: list[Source]) -> str:
+    """` (and 4 more times in this file: lines 9, 20, …)`."""
+    times = "1 more time" if len(places) == 1 else f"{len(places)} more times"
+    if all(place.cell is not None for place in places):
+        noun, numbers = "cell", [place.cell for place in places]
+    elif all(place.line is not None for place in places):
+        noun, numbers = "line", [place.line for place in places]
+    else:
+        return f" (and {times} in this file)"
+    unique = list(dict.fromkeys(numbers))  # two warnings of one cell name it once
+    listed = ", ".join(str(number) for number in unique[:PLACES_SHOWN])
+    listed += ", …" if len(unique) > PLACES_SHOWN else ""
+    return f" (and {times} in this file: {noun}{'s' if len(unique) > 1 else ''} {listed})"

@@ -93,7 +93,7 @@ class AnkiExporter(Exporter):
         return saved if saved is not None else [cell.get("id") for cell in node.cells]
 
     def _log_problems(self, result: BuildResult) -> None:
-        for problem in result.problems:
+        for problem in result.shown_problems():
             log = self.log.warning if problem.severity is Severity.WARNING else self.log.error
             log("%s", problem)
 

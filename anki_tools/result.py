@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from .errors import Problem, Severity, printable
+from .errors import Problem, Severity, grouped, printable
 from .lock import LockedNote
 from .notes import Source, display_path
 
@@ -95,6 +95,10 @@ class BuildResult:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
+    def shown_problems(self) -> list[Problem]:
+        """The problems as they are printed: a repeated warning once, with a count."""
+        return grouped(self.problems)
+
     def counts(self) -> str:
         """`3 notes, 4 cards, 1 media (1 error, 0 warnings)`."""
         line = f"{plural(self.notes, 'note')}, {plural(self.cards, 'card')}, {self.media} media"
@@ -121,7 +125,7 @@ class BuildResult:
 
     def __str__(self) -> str:
         lines = [self.summary(), *self.change_lines()]  # titles and paths from sources
-        return "\n".join([*(str(p) for p in self.problems), *map(printable, lines)])
+        return "\n".join([*(str(p) for p in self.shown_problems()), *map(printable, lines)])
 
     def _repr_html_(self) -> str:
         """How Jupyter shows the result of `export_notebook()` in a cell's output."""
@@ -134,7 +138,7 @@ class BuildResult:
         decks = ", ".join(html.escape(deck) for deck in self.decks) or "none"
         rows = "".join(
             f'<li style="color:{_COLOURS[p.severity]}">{html.escape(str(p))}</li>'
-            for p in self.problems
+            for p in self.shown_problems()
         )
         problems = f"<ul>{rows}</ul>" if rows else ""
         changes = "".join(f"<br>{html.escape(line)}" for line in self.change_lines())

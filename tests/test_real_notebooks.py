@@ -18,6 +18,8 @@ import pytest
 from cli_run import run
 from nbformat import v4
 
+import anki_tools
+
 from anki_collection import AnkiProfile
 
 TAG_RE = re.compile(r"<[^>]+>")
@@ -291,3 +293,77 @@ def test_a_notebook_of_an_ipython_kernel_is_highlighted_as_python(
     anki.import_deck(in_tmp / "out.apkg")
     (card,) = anki.cards()
     assert all(span in card.answer for span in PYTHON_SPANS), card.answer
+
+
+# --- a warning repeated in one file: printed once, with a count ----------------------------
+
+
+def unknown_language_cards(count: int, name: str = "a") -> str:
+    """`count` cards of one code block each in an unknown language: lines 3, 9, 15, …"""
+    return "".join(f"## Card {name}{n}\n\n```pyhton\nx = {n}\n```\n\n" for n in range(count))
+
+
+UNKNOWN = "warning: unknown code language 'pyhton', shown as plain text"
+
+
+def test_a_repeated_warning_is_one_line_at_its_first_place_with_the_others(in_tmp: Path) -> None:
+    result = build(
+        in_tmp,
+        {
+            "a.md": unknown_language_cards(7, "a"),
+            "b.md": unknown_language_cards(2, "b"),
+            "c.md": unknown_language_cards(1, "c"),
+        },
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"notes/a.md:3: {UNKNOWN} (and 6 more times in this file: lines 9, 15, 21, 27, 33, …)",
+        f"notes/b.md:3: {UNKNOWN} (and 1 more time in this file: line 9)",
+        f"notes/c.md:3: {UNKNOWN}",
+    ]
+    assert "(0 errors, 10 warnings)" in result.stdout  # the count is of every warning
+
+
+def test_errors_are_never_grouped_and_keep_their_order(in_tmp: Path) -> None:
+    cards = (
+        unknown_language_cards(2)
+        + "## Broken\n\n![a](gone.png)\n\n## Broken too\n\n![a](gone.png)\n"
+    )
+    result = build(in_tmp, {"a.md": cards})
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"notes/a.md:3: {UNKNOWN} (and 1 more time in this file: line 9)",
+        "notes/a.md:15: image not found: 'gone.png'",
+        "notes/a.md:19: image not found: 'gone.png'",
+    ]
+
+
+def test_a_repeated_notebook_warning_names_its_cells(in_tmp: Path) -> None:
+    cells = [v4.new_markdown_cell(f"Rho {n}?\n-") for n in range(3)] + [
+        v4.new_markdown_cell("Sigma?\n-\nS")
+    ]
+    cells.append(v4.new_markdown_cell("Tau?\n-"))
+    result = build(in_tmp, {"n.ipynb": nbformat.writes(v4.new_notebook(cells=cells))})
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "notes/n.ipynb:cell 1: warning: the card has no answer after its '-' line "
+        "(and 3 more times in this file: cells 2, 3, 5)"
+    ]
+
+
+def test_the_result_in_a_notebook_shows_a_repeated_warning_once(in_tmp: Path) -> None:
+    """What `export_notebook()` returns prints and displays the grouped problems too."""
+    cells = [v4.new_markdown_cell(f"Upsilon {n}?\n-") for n in range(2)]
+    (in_tmp / "u.ipynb").write_text(nbformat.writes(v4.new_notebook(cells=cells)), encoding="utf-8")
+    result = anki_tools.export_notebook("u.ipynb", "u.apkg")
+
+    grouped = (
+        "u.ipynb:cell 1: warning: the card has no answer after its '-' line "
+        "(and 1 more time in this file: cell 2)"
+    )
+    assert str(result).splitlines()[0] == grouped
+    assert result._repr_html_().count("<li") == 1
+    assert len(result.warnings) == 2  # every warning is still in the result
