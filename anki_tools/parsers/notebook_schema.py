@@ -20,6 +20,9 @@ CELL_TYPES = ("markdown", "code", "raw")
 # ignores raw cells.
 PLACEHOLDER: dict[str, Any] = {"cell_type": "raw", "metadata": {}, "source": ""}
 MESSAGE_LENGTH = 160
+# Validators whose messages name keys rather than quote the value (which may be the
+# whole notebook: no need to print it to compare).
+NAMES_KEYS = ("required", "additionalProperties")
 
 
 Repair = tuple[int | None, str]  # a schema problem found here: the cell, what is wrong
@@ -122,9 +125,15 @@ def warn(problem: Repair, version: str, path: Path, problems: Problems) -> None:
 def _short(invalid: Any, cell: int | None) -> str:
     """jsonschema's message without the value it quotes first (a whole cell, at times)."""
     message = str(getattr(invalid, "message", invalid)).split("\n")[0]
+    if getattr(invalid, "validator", None) in NAMES_KEYS:
+        return _cut(message)
     instance = repr(getattr(invalid, "instance", None))
     if message.startswith(instance):
         keys = [key for key in getattr(invalid, "path", []) if isinstance(key, str)]
         named = f"'{keys[-1]}'" if keys else "the cell" if cell else "the notebook"
         message = named + message[len(instance) :]
+    return _cut(message)
+
+
+def _cut(message: str) -> str:
     return message if len(message) <= MESSAGE_LENGTH else message[:MESSAGE_LENGTH] + " …"
