@@ -292,7 +292,8 @@ class Vault:
 
     def find(self, target: str, folder: Path, root: Path) -> Path | None:
         """The file for `target`: as written, from the note's folder, then from the root;
-        else the file of that name (and path ending) nearest the root, anywhere in it."""
+        else the file of that name (and path ending) anywhere in the root nearest the
+        note: sharing the most folders with it, then with the fewest folders."""
         for base in (folder, root):
             if (base / target).is_file():
                 return base / target
@@ -304,12 +305,13 @@ class Vault:
         ]
         if not fits:
             return None
-        depth = min(path.count("/") for path in fits)
-        nearest = sorted(path for path in fits if path.count("/") == depth)
+        here = Path(os.path.relpath(os.path.abspath(folder), os.path.abspath(root))).parts
+        distance = {path: _distance(here, path) for path in fits}
+        nearest = sorted(path for path in fits if distance[path] == min(distance.values()))
         if len(nearest) > 1:
             raise Ambiguous(
-                f"'{target}' is ambiguous: {' and '.join(nearest)} are equally near the build "
-                f"root; write the path, as in ![[{nearest[0]}]]"
+                f"'{target}' is ambiguous: {' and '.join(nearest)} are equally near the "
+                f"note; write the path, as in ![[{nearest[0]}]]"
             )
         return root / nearest[0]
 
@@ -328,3 +330,13 @@ class Vault:
                         names.setdefault(name.lower(), []).append(path)
             self._names[key] = names
         return self._names[key]
+
+
+def _distance(here: tuple[str, ...], path: str) -> tuple[int, int]:
+    """How far a file (a path from the root) is from a note's folder (its parts from
+    the root): fewer folders of the note's not shared first, then fewer folders."""
+    folders = path.split("/")[:-1]
+    shared = 0
+    while shared < min(len(here), len(folders)) and here[shared] == folders[shared]:
+        shared += 1
+    return -shared, len(folders)

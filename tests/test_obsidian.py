@@ -122,6 +122,20 @@ def test_the_notes_own_folder_wins_then_the_path_as_written(
     assert media_name(PNG_BYTES, ".png") in cards["Far"].answer
 
 
+def test_a_file_near_the_note_wins_over_one_near_the_root(
+    write_notes: WriteNotes, in_tmp: Path, anki: AnkiProfile
+) -> None:
+    """A deck config's root is the project: the vault's own image wins over one of the
+    same name elsewhere in the project, though that one is fewer folders deep."""
+    notes = {
+        "vault/topics/a.md": "## Q\n-\n![[pic.png]]\n",
+        "vault/attachments/pic.png": PNG_BYTES,
+        "docs/pic.png": OTHER_PNG,
+    }
+    (card,) = built(write_notes(notes), anki).values()
+    assert media_name(PNG_BYTES, ".png") in card.answer
+
+
 def test_two_equally_near_files_of_the_name_are_an_error_naming_both(
     write_notes: WriteNotes, in_tmp: Path
 ) -> None:
@@ -130,7 +144,7 @@ def test_two_equally_near_files_of_the_name_are_an_error_naming_both(
     assert result.exit_code == 1
     assert (
         "notes/topics/a.md:4: image 'same.png' is ambiguous: attachments/same.png and "
-        "other/same.png are equally near the build root; write the path, as in "
+        "other/same.png are equally near the note; write the path, as in "
         "![[attachments/same.png]]"
     ) in result.output
     assert not Path("out.apkg").exists()
