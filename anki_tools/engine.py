@@ -23,7 +23,7 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from . import budget, grammar, limits
+from . import budget, grammar, limits, obsidian
 from .budget import TokenBudget
 from .options import MATH_FENCE, RAW_HTML, FenceInfo, fence_info
 
@@ -63,6 +63,7 @@ def markdown() -> MarkdownIt:
     )
     md.use(amsmath_plugin)
     md.use(deflist_plugin)
+    md.use(obsidian.obsidian_plugin)
     md.use(grammar.card_grammar_plugin)
     md.use(budget.token_budget_plugin)
     for name in MATH:
@@ -130,11 +131,15 @@ def render(
     render_code: CodeRenderer,
     code_language: str | None,
     field_id: str | None = None,
+    notice: Callable[[str, str], None] | None = None,
 ) -> str:
     """HTML of finished tokens; `field_id` keeps footnote ids of two fields apart
-    (the back of a card shows the front too)."""
+    (the back of a card shows the front too); `notice(markup, message)` hears of
+    Markdown shown other than written (an Obsidian note embed)."""
     md = markdown()
     env: EnvType = {CODE_RENDERER: render_code, CODE_LANGUAGE: code_language}
+    if notice is not None:
+        env[obsidian.NOTICE] = notice
     if field_id:
         env["docId"] = field_id  # the footnote plugin's prefix for its ids
     return str(md.renderer.render(tokens, md.options, env))

@@ -45,8 +45,9 @@ FENCE_RE = re.compile(r"^(`{3,}|~{3,})")
 # (A quote box stops at a separator itself, skipping the fences inside it.)
 # Headings and thematic breaks are one line long: nothing to clip (and no wrapper to pay
 # for on every line).
+# An Obsidian `%%` comment hides what it holds, separators and headings too.
 UNCLIPPED_RULES = {
-    *("separator", "fence", "code", "math_block", "amsmath", "quote_box"),
+    *("obsidian_comment", "separator", "fence", "code", "math_block", "amsmath", "quote_box"),
     *("heading", "hr"),
 }
 BlockRule = Callable[[StateBlock, int, int, bool], bool]

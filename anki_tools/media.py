@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import body, files
+from . import body, files, obsidian
 from .errors import Problems
 from .notes import EMPTY, Media, Note, Part, Source
 
@@ -25,8 +26,15 @@ def media_name(data: bytes, suffix: str) -> str:
 class MediaCollector:
     """Resolves the image references of one note and remembers the files."""
 
-    def __init__(self, note: Note, problems: Problems, refuse_remote: bool = False) -> None:
+    def __init__(
+        self,
+        note: Note,
+        problems: Problems,
+        refuse_remote: bool = False,
+        vault: obsidian.Vault | None = None,
+    ) -> None:
         self.note = note
+        self.vault = vault or obsidian.Vault()  # the build's: it lists files once
         self.problems = problems
         self.refuse_remote = refuse_remote
         self.files: dict[str, Media] = {}
@@ -36,6 +44,8 @@ class MediaCollector:
         """The media name for an image reference, or None when it cannot be used."""
         if reference.startswith(ATTACHMENT):
             return self._attachment(unquote(reference[len(ATTACHMENT) :]))
+        if reference.startswith(obsidian.EMBED):
+            return self._embed(reference, reference[len(obsidian.EMBED) :])
         if REMOTE_RE.match(reference):
             return self._remote(reference) if FETCHED_RE.match(reference) else reference
         return self._local(reference)
@@ -57,18 +67,39 @@ class MediaCollector:
     def _local(self, reference: str) -> str | None:
         """A path relative to the note's file, as written (URL escapes allowed)."""
         relative = unquote(reference.split("#")[0].split("?")[0])
+        return self._read(reference, relative, lambda: self.note.source.path.parent / relative)
+
+    def _embed(self, reference: str, target: str) -> str | None:
+        """`![[name]]`: the file Obsidian would show, then the rule of every image."""
+
+        def find() -> Path | None:
+            note = self.note
+            return self.vault.find(target, note.source.path.parent, note.root)
+
+        try:
+            return self._read(reference, target, find, " anywhere in the build root")
+        except obsidian.Ambiguous as error:
+            self._error(reference, f"image {error}")
+            return None
+
+    def _read(
+        self, reference: str, relative: str, locate: Callable[[], Path | None], where: str = ""
+    ) -> str | None:
         if "\x00" in relative:  # no file has such a name; the OS would raise ValueError
             self._error(reference, f"image path '{relative}' holds a NUL character")
             return None
         try:
-            return self._file(reference, relative)
+            return self._file(reference, relative, locate(), where)
         except (OSError, RuntimeError) as error:  # RuntimeError: Python 3.11's symlink loop
             reason = error.strerror if isinstance(error, OSError) else "a loop of symlinks"
             self._error(reference, f"image '{relative}' cannot be read: {reason}")
             return None
 
-    def _file(self, reference: str, relative: str) -> str | None:
-        path = (self.note.source.path.parent / relative).resolve()
+    def _file(self, reference: str, relative: str, found: Path | None, where: str) -> str | None:
+        if found is None:
+            self._error(reference, f"image not found: '{relative}'{where}")
+            return None
+        path = found.resolve()
         if not files.inside(path, self.note.root):
             root = self.note.root.resolve()
             self._error(reference, f"image '{relative}' is outside the build root {root}")

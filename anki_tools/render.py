@@ -10,7 +10,7 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import body, bounds, engine, grammar, highlight, identity, mathjax, options
+from . import body, bounds, engine, grammar, highlight, identity, mathjax, obsidian, options
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
@@ -44,11 +44,12 @@ class Renderer:
         self._code_blocks: list[str] = []
         self._slot_key = secrets.token_hex(8)
         self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
+        self._vault = obsidian.Vault()
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
         self._note, self._problems = note, problems
-        media = MediaCollector(note, problems, self._refuse_remote)
+        media = MediaCollector(note, problems, self._refuse_remote, self._vault)
         names = field_names(note.kind)
         parts = body.parts_of(note)
         fields = {
@@ -98,7 +99,9 @@ class Renderer:
             return ""
         self._code_blocks = []
         language = self._note.code_language if self._note else None
-        markup = engine.render(part.tokens, self._render_code, language, field_id)
+        markup = engine.render(
+            part.tokens, self._render_code, language, field_id, lambda *n: self._notice(part, *n)
+        )
         return self._clean(markup.rstrip("\n"), media, part)
 
     def _clean(self, markup: str, media: MediaCollector, part: Part) -> str:
@@ -109,6 +112,13 @@ class Renderer:
     def _code_block(self, match: re.Match[str]) -> str:
         index = int(match.group(1))
         return self._code_blocks[index] if index < len(self._code_blocks) else ""
+
+    def _notice(self, part: Part, markup: str, message: str) -> None:
+        """A warning about Markdown the card shows other than written (a note embed)."""
+        if self._note is not None:
+            line = body.line_in_text(part, markup) or part.line
+            source = self._note.source
+            self._problems.warning(source.at_line(line) if line else source, message)
 
     def _render_code(self, code: str, info: options.FenceInfo, line: int | None) -> str:
         result = highlight.highlight(
@@ -174,8 +184,8 @@ def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str |
             message = f"image '{value}' could not be resolved (a bug in anki-tools: {error!r})"
             media.problems.error(media.note.source, message)
             return None
-    if value.startswith(ATTACHMENT):
-        return None  # only an image can show a notebook attachment
+    if value.startswith((ATTACHMENT, obsidian.EMBED)):
+        return None  # only an image can show a notebook attachment or an embed
     return value
 
 

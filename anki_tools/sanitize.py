@@ -36,7 +36,10 @@ SAFE_STYLE_PROPERTIES = {
 }
 # `attachment:` is a notebook cell's image; the attribute filter resolves it to media.
 ATTACHMENT_SCHEME = "attachment"
-URL_SCHEMES = {"http", "https", "mailto", ATTACHMENT_SCHEME}
+# An Obsidian embed `![[name]]` until the attribute filter finds its file (obsidian.py).
+EMBED_SCHEME = "at-embed"
+RESOLVED_SCHEMES = {ATTACHMENT_SCHEME, EMBED_SCHEME}
+URL_SCHEMES = {"http", "https", "mailto", *RESOLVED_SCHEMES}
 
 AttributeFilter = Callable[[str, str, str], "str | None"]
 
@@ -57,7 +60,7 @@ def sanitize(markup: str, attribute_filter: AttributeFilter | None = None) -> st
 @lru_cache(maxsize=1)
 def _cleaner() -> nh3.Cleaner:
     # Without a filter to resolve them, `attachment:` URLs have nothing to point at.
-    return _cleaner_with(None, URL_SCHEMES - {ATTACHMENT_SCHEME})
+    return _cleaner_with(None, URL_SCHEMES - RESOLVED_SCHEMES)
 
 
 def _cleaner_with(

@@ -44,8 +44,8 @@ It also hides our deliberate differences from plain CommonMark (on both sides):
 - Not normalized, so the examples they touch are EXCEPTIONS: math (`$…$`, and
   `\\(…\\)` / `\\[…\\]` as Anki's MathJax reads them); our card grammar's lines (`-`,
   `-h` and `-i` alone on a line separate cards) and markers (`(S)`, `(Q)`,
-  `{{c1::…}}`, `{{{…}}}`); GFM autolink literals (a bare URL is a link); an unknown
-  code language (plain text, so no `language-X` class).
+  `{{c1::…}}`, `{{{…}}}`); Obsidian's `[[…]]` links and `![[…]]` embeds; GFM autolink
+  literals (a bare URL is a link); an unknown code language (plain text, so no `language-X` class).
 
 Run as a script for a summary per section: `python tests/test_commonmark_spec.py`
 (`--failures` also prints every failing example).
@@ -113,6 +113,8 @@ EXCEPTIONS: dict[int, str] = {
     491: UNKNOWN_TAG.format("<foo bar>"),
     524: UNKNOWN_TAG.format("<bar>"),
     536: UNKNOWN_TAG.format("<bar>"),
+    548: "Obsidian's `[[foo]]` is a link to the note foo: shown as its name (obsidian.py)",
+    590: "Obsidian's `![[foo]]` embeds the note foo: shown as its name (obsidian.py)",
     608: "GFM autolink literal: a bare URL is a link",
     611: "GFM autolink literal: a bare URL is a link",
     612: "GFM autolink literal: a bare email address is a mailto: link",

@@ -1,7 +1,8 @@
 """Golden tests: card-body Markdown → the HTML stored in the note's fields.
 
 render.txt holds the card grammar; gfm.txt holds CommonMark + GFM as people write it
-on GitHub and in Jupyter (nesting by 2, 3 or 4 spaces, HTML blocks, task lists, …).
+on GitHub and in Jupyter (nesting by 2, 3 or 4 spaces, HTML blocks, task lists, …);
+obsidian.txt holds Obsidian's highlights, links, callouts and comments.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ GOLDENS = Path(__file__).parent / "goldens" / "render.txt"
 CASES = read_cases(GOLDENS)
 GFM_GOLDENS = Path(__file__).parent / "goldens" / "gfm.txt"
 GFM_CASES = read_cases(GFM_GOLDENS)
+OBSIDIAN_GOLDENS = Path(__file__).parent / "goldens" / "obsidian.txt"
+OBSIDIAN_CASES = read_cases(OBSIDIAN_GOLDENS)
 
 
 def render(text: str, tmp_path: Path) -> str:
@@ -39,3 +42,9 @@ def test_render_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None
 @pytest.mark.parametrize("case", GFM_CASES, ids=[c.title for c in GFM_CASES])
 def test_gfm_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
     check_case(case, render(case.input, tmp_path), GFM_GOLDENS, GFM_CASES, update_goldens)
+
+
+@pytest.mark.parametrize("case", OBSIDIAN_CASES, ids=[c.title for c in OBSIDIAN_CASES])
+def test_obsidian_golden(case: Case, tmp_path: Path, update_goldens: bool) -> None:
+    actual = render(case.input, tmp_path)
+    check_case(case, actual, OBSIDIAN_GOLDENS, OBSIDIAN_CASES, update_goldens)
