@@ -281,7 +281,7 @@ def test_an_image_failing_in_our_own_code_is_an_error_not_a_missing_image(
     """Whatever goes wrong while an image is resolved (here a bug put in on purpose), the
     sanitizer's callback does not raise: the note gets an error naming the image."""
 
-    def broken(self: media.MediaCollector, reference: str, relative: str) -> str | None:
+    def broken(self: media.MediaCollector, *args: object) -> str | None:
         raise KeyError("a bug")
 
     monkeypatch.setattr(media.MediaCollector, "_file", broken)
