@@ -13,7 +13,7 @@ import click
 
 from . import __version__, config, parsers, pipeline
 from .errors import AnkiToolsError, printable
-from .notes import DeckSpec, display_path
+from .notes import CELL_MODES, DeckSpec, ReadOptions, display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names
@@ -42,6 +42,34 @@ def templates_option(command: Command) -> Command:
     )(command)
 
 
+def read_options(command: Command) -> Command:
+    """--cells, --card-level and --include-readme: how sources are read. A deck config's
+    setting wins over these, and a file's front matter or notebook metadata over both."""
+    command = click.option(
+        "--include-readme/--skip-readme",
+        default=None,
+        help="Build the README.md files of folders and globs, or skip them without a "
+        "warning (default: skip them and say so; a deck config: include_readme).",
+    )(command)
+    command = click.option(
+        "--card-level",
+        type=click.IntRange(1, 6),
+        help="The heading level that starts a card in Markdown (default 2, '## '); "
+        "a file's card_level front matter wins.",
+    )(command)
+    return click.option(
+        "--cells",
+        type=click.Choice(CELL_MODES),
+        help="Which markdown cells of a notebook become cards: all, only those with card "
+        "markup (marked), or auto (all if any cell has markup, else none and a warning). "
+        "Default auto; the notebook's metadata wins.",
+    )(command)
+
+
+def _read(cells: str | None, card_level: int | None, include_readme: bool | None) -> ReadOptions:
+    return ReadOptions(cells, card_level, include_readme)
+
+
 no_remote_option = click.option(
     "--no-remote",
     is_flag=True,
@@ -67,6 +95,7 @@ def main() -> None:
     "--dry-run", is_flag=True, help="Show what would change since the lock; write nothing."
 )
 @no_remote_option
+@read_options
 @templates_option
 def build(
     paths: tuple[Path, ...],
@@ -75,6 +104,9 @@ def build(
     keep_going: bool,
     dry_run: bool,
     no_remote: bool,
+    cells: str | None,
+    card_level: int | None,
+    include_readme: bool | None,
     templates: Path | None,
     theme: str | None,
 ) -> None:
@@ -92,6 +124,7 @@ def build(
         dry_run,
         theme_given=bool(theme),
         no_remote=no_remote,
+        read=_read(cells, card_level, include_readme),
     )
     configs = _deck_configs(paths)
     if configs is not None:
@@ -104,7 +137,8 @@ def build(
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
-    with _progress(lambda: len(pipeline.find_sources(paths))) as progress:
+    count = partial(pipeline.find_sources, paths, options.read.include_readme)
+    with _progress(lambda: len(count())) as progress:
         result = _run(lambda: pipeline.build_paths(paths, output, deck, options, progress))
     sys.exit(_report(result))
 
@@ -113,16 +147,24 @@ def build(
 @click.argument("paths", nargs=-1, type=SourcePaths)
 @click.option("--deck", help="Deck for cards that name none.")
 @no_remote_option
-def check(paths: tuple[Path, ...], deck: str | None, no_remote: bool) -> None:
+@read_options
+def check(
+    paths: tuple[Path, ...],
+    deck: str | None,
+    no_remote: bool,
+    cells: str | None,
+    card_level: int | None,
+    include_readme: bool | None,
+) -> None:
     """Parse and lint PATHS (or every deck config in decks/); write nothing."""
+    options = BuildOptions(no_remote=no_remote, read=_read(cells, card_level, include_readme))
     configs = _deck_configs(paths)
     if configs is not None:
         if deck:
             raise click.UsageError("--deck is for checking notes; a deck config sets 'name'")
-        options = BuildOptions(no_remote=no_remote)
         sys.exit(_build_configs(configs, options, check_only=True))
     _check_paths(paths)
-    sys.exit(_report(_run(lambda: pipeline.build(paths, None, deck, no_remote=no_remote))))
+    sys.exit(_report(_run(lambda: pipeline.build_paths(paths, None, deck, options))))
 
 
 @main.command()
@@ -135,11 +177,15 @@ def check(paths: tuple[Path, ...], deck: str | None, no_remote: bool) -> None:
     help="The folder to write index.html and the media files into.",
 )
 @click.option("--deck", help="Deck for cards that name none.")
+@read_options
 @templates_option
 def preview(
     paths: tuple[Path, ...],
     output: Path,
     deck: str | None,
+    cells: str | None,
+    card_level: int | None,
+    include_readme: bool | None,
     templates: Path | None,
     theme: str | None,
 ) -> None:
@@ -147,7 +193,8 @@ def preview(
     _check_paths(paths)
     theme = theme or DEFAULT_THEME
     _check_theme(theme, templates)
-    sys.exit(_report(_run(lambda: pipeline.preview(paths, output, deck, templates, theme))))
+    read = _read(cells, card_level, include_readme)
+    sys.exit(_report(_run(lambda: pipeline.preview(paths, output, deck, templates, theme, read))))
 
 
 def _run(step: Callable[[], BuildResult]) -> BuildResult:

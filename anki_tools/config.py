@@ -16,14 +16,27 @@ import yaml
 
 from . import files, limits
 from .errors import AnkiToolsError
-from .notes import DeckSpec, Source
-from .parsers import is_skipped, is_source, sources_in
+from .notes import CELL_MODES, DeckSpec, ReadOptions, Source
+from .parsers import is_hidden, is_readme, is_source, readme_hint, sources_in
 from .parsers.common import read_text, read_yaml, yaml_problem
+from .parsers.markdown import is_card_level
 from .tags import problem as tag_problem
 from .tags import split_tags
 
 CONFIG_FOLDER = "decks"
-KEYS = ("name", "description", "sources", "output", "tags", "theme", "url", "no_remote")
+KEYS = (
+    "name",
+    "description",
+    "sources",
+    "output",
+    "tags",
+    "theme",
+    "url",
+    "no_remote",
+    "cells",
+    "card_level",
+    "include_readme",
+)
 
 
 class ConfigError(AnkiToolsError):
@@ -77,6 +90,7 @@ def _spec(data: dict[str, Any], path: Path, lines: dict[str, int]) -> DeckSpec:
         theme=_text(data, "theme", at),
         url=_text(data, "url", at),
         no_remote=_flag(data, "no_remote", at),
+        read=_read_options(data, at),
         lines=lines,
     )
 
@@ -117,6 +131,18 @@ def _flag(data: dict[str, Any], key: str, at: Callable[[str], Source]) -> bool:
     return value
 
 
+def _read_options(data: dict[str, Any], at: Callable[[str], Source]) -> ReadOptions:
+    """cells, card_level and include_readme: they win over the command line's."""
+    cells = _text(data, "cells", at)
+    if cells is not None and cells not in CELL_MODES:
+        raise ConfigError(f"'cells' must be one of {', '.join(CELL_MODES)}", at("cells"))
+    level = data.get("card_level")
+    if level is not None and not is_card_level(level):
+        raise ConfigError("'card_level' must be a heading level from 1 to 6", at("card_level"))
+    include_readme = _flag(data, "include_readme", at) if "include_readme" in data else None
+    return ReadOptions(cells, level, include_readme)
+
+
 def _tags(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ...]:
     """The tags of every card of the deck: each must be one a card can show."""
     tags = split_tags(data.get("tags"), at("tags"))
@@ -145,20 +171,28 @@ def _sources(data: dict[str, Any], at: Callable[[str], Source]) -> tuple[str, ..
 
 def source_files(spec: DeckSpec, warn: Callable[[str], None]) -> list[Path]:
     """The files the globs match (a matched folder brings its notes), in a fixed order,
-    each file once however many globs or links reach it. A match whose links leave the
-    project is listed too: the build refuses it with its path."""
+    each file once however many globs or links reach it. A README.md a glob or folder
+    brings is left out (and said so) unless `include_readme`; one named by its path is
+    built. A match whose links leave the project is listed too: the build refuses it."""
     found: dict[str, Path] = {}
+    skipped: list[Path] = []
     for glob in spec.sources:
         matched = [
             file
             for match in _matches(spec, glob)
             for file in _sources_of(match, spec.project)
-            if not is_skipped(file.relative_to(spec.project))
+            if not is_hidden(file.relative_to(spec.project))
         ]
         if not matched:
             warn(f"'{glob}' matches no notes or notebooks")
         for file in matched:
-            found.setdefault(os.path.realpath(file), file)
+            if is_readme(file) and not spec.read.include_readme and file != spec.project / glob:
+                skipped.append(file)
+            else:
+                found.setdefault(os.path.realpath(file), file)
+    skipped = [file for file in skipped if os.path.realpath(file) not in found]
+    if skipped and spec.read.include_readme is None:
+        warn(readme_hint(list(dict.fromkeys(skipped))))
     return list(found.values())
 
 

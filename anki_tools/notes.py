@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
 
@@ -125,6 +125,36 @@ class StampedNote:
     modified: int
 
 
+# Which markdown cells of a notebook become cards: every one (jupyter-to-anki's rule),
+# only those with card markup, or `all` when any cell has markup and none otherwise.
+CELL_MODES = ("auto", "all", "marked")
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """How sources are read into notes, as the command line or a deck config says.
+
+    None is "not said here". The more specific setting wins: a file's front matter or a
+    notebook's metadata over a deck config, a deck config over the command line.
+    """
+
+    cells: str | None = None  # notebooks: one of CELL_MODES; "auto" when none says
+    card_level: int | None = None  # Markdown: the heading level that starts a card; 2
+    include_readme: bool | None = None  # folders and globs: build README.md files too
+
+    def over(self, fallback: ReadOptions) -> ReadOptions:
+        """These settings, and the fallback's where these say nothing."""
+
+        def pick(name: str) -> object:
+            mine = getattr(self, name)
+            return mine if mine is not None else getattr(fallback, name)
+
+        return ReadOptions(**{f.name: pick(f.name) for f in fields(self)})  # type: ignore[arg-type]
+
+
+DEFAULT_READ = ReadOptions()  # nothing said: each file's own settings, else the defaults
+
+
 @dataclass(frozen=True)
 class DeckSpec:
     """One deck to build, as a config describes it."""
@@ -139,4 +169,5 @@ class DeckSpec:
     theme: str | None = None
     url: str | None = None
     no_remote: bool = False  # remote images are errors
+    read: ReadOptions = DEFAULT_READ  # cells, card_level, include_readme
     lines: dict[str, int] = field(default_factory=dict, compare=False)  # each key's line

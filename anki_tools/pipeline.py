@@ -12,27 +12,56 @@ from . import body, builder, changes, config, identity, lock, parsers, render, s
 from . import preview as preview_page
 from .errors import Problems
 from .files import refuse_link_out
-from .notes import DeckSpec, Kind, Note, RenderedNote, Source, display_path
+from .notes import (
+    DEFAULT_READ,
+    DeckSpec,
+    Kind,
+    Note,
+    ReadOptions,
+    RenderedNote,
+    Source,
+    display_path,
+)
 from .result import BuildResult
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
 Progress = Callable[[int], None]
 
 
-def find_sources(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
-    """Every source file with its build root (the folder given, or a file's own folder).
-    A source whose links leave its root is listed too: parsing refuses it by its path."""
+@dataclass(frozen=True)
+class FoundSources:
+    """The source files to read, each with its build root, and the READMEs left out."""
+
+    files: list[tuple[Path, Path]]
+    skipped_readmes: list[Path]
+
+
+def find_sources(
+    paths: Iterable[Path], include_readme: bool | None = None
+) -> list[tuple[Path, Path]]:
+    """Every source file with its build root (the folder given, or a file's own folder)."""
+    return collect_sources(paths, include_readme).files
+
+
+def collect_sources(paths: Iterable[Path], include_readme: bool | None = None) -> FoundSources:
+    """`find_sources`, and the README files of folders that were left out (a README
+    named as a path is built). A source whose links leave its root is listed too:
+    parsing refuses it by its path."""
     found: dict[str, tuple[Path, Path]] = {}
+    skipped: list[Path] = []
     for path in paths:
         if path.is_dir():
             pairs = [(file, path) for file in parsers.sources_in(path)]
         else:
             pairs = [(path, path.parent)]
         for file, root in pairs:
+            if path.is_dir() and parsers.is_readme(file) and not include_readme:
+                skipped.append(file)
+                continue
             # Overlapping paths or two links to one file: read once. realpath, not
             # resolve: a symlink loop is reported when it is read, not raised here.
             found.setdefault(os.path.realpath(file), (file, root))
-    return list(found.values())
+    return FoundSources(list(found.values()), skipped)
 
 
 def parse_sources(
@@ -40,11 +69,12 @@ def parse_sources(
     deck: str | None,
     problems: Problems,
     progress: Progress | None = None,
+    read: ReadOptions = DEFAULT_READ,
 ) -> list[Note]:
     """The notes of every source, in order (a build renders them file by file instead)."""
     notes: list[Note] = []
     for path, root in sources:
-        notes += parsers.parse_file(path, root, deck, problems)
+        notes += parsers.parse_file(path, root, deck, problems, read)
         if progress:
             progress(1)
     return notes
@@ -57,12 +87,13 @@ def render_sources(
     progress: Progress | None = None,
     tags: tuple[str, ...] = (),
     refuse_remote: bool = False,
+    read: ReadOptions = DEFAULT_READ,
 ) -> tuple[list[RenderedNote], int]:
     """Parse and render every source, file by file (on every core for a big build), in
     order; also how many notes were parsed, good or not."""
     rendered: list[RenderedNote] = []
     parsed = 0
-    for work in workers.render_files(sources, deck, tags, refuse_remote):
+    for work in workers.render_files(sources, deck, tags, refuse_remote, read):
         problems.extend(work.problems)
         rendered += work.rendered
         parsed += work.parsed
@@ -82,6 +113,7 @@ class BuildOptions:
     dry_run: bool = False
     theme_given: bool = False  # --theme on the command line wins over a config's theme
     no_remote: bool = False  # a remote image is an error, not a warning
+    read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
 
 
 def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
@@ -122,9 +154,18 @@ def build(
     theme: str = DEFAULT_THEME,
     dry_run: bool = False,
     no_remote: bool = False,
+    cells: str | None = None,
+    card_level: int | None = None,
+    include_readme: bool | None = None,
 ) -> BuildResult:
-    """Build sources into one `.apkg` (and its lock); with `output=None` only check them."""
-    options = BuildOptions(keep_going, timestamp, templates, theme, dry_run, no_remote=no_remote)
+    """Build sources into one `.apkg` (and its lock); with `output=None` only check them.
+
+    `cells` (auto, all, marked), `card_level` and `include_readme` are the command
+    line's --cells, --card-level and --include-readme: see docs/cli.md."""
+    read = ReadOptions(cells, card_level, include_readme)
+    options = BuildOptions(
+        keep_going, timestamp, templates, theme, dry_run, no_remote=no_remote, read=read
+    )
     return build_paths(paths, output, deck, options, progress)
 
 
@@ -137,7 +178,7 @@ def build_paths(
 ) -> BuildResult:
     """`build` with its options in one piece, as the command line has them."""
     problems = Problems()
-    good = _render_all(list(paths), deck, problems, progress, "build", options.no_remote)
+    good = _render_all(list(paths), deck, problems, progress, "build", options)
     return build_rendered(good, output, problems, options)
 
 
@@ -159,6 +200,7 @@ def plan_deck(
 ) -> PlannedDeck:
     """`build_deck` up to writing: a run of several configs checks their guids first."""
     problems = Problems()
+    spec = replace(spec, read=spec.read.over(options.read))
     output = None if check_only else spec.output
     theme = options.theme if options.theme_given or not spec.theme else spec.theme
     if theme not in theme_names(options.templates):
@@ -169,7 +211,9 @@ def plan_deck(
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
     refuse_remote = options.no_remote or spec.no_remote
-    good, parsed = render_sources(pairs, spec.name, problems, progress, spec.tags, refuse_remote)
+    good, parsed = render_sources(
+        pairs, spec.name, problems, progress, spec.tags, refuse_remote, spec.read
+    )
     if not parsed and not problems.errors:
         problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
@@ -286,10 +330,11 @@ def preview(
     deck: str | None = None,
     templates: Path | None = None,
     theme: str = DEFAULT_THEME,
+    read: ReadOptions = DEFAULT_READ,
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
     problems = Problems()
-    good = _render_all(list(paths), deck, problems, None, "preview")
+    good = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
         good, load_note_types(templates, theme), folder, problems.items
@@ -304,15 +349,25 @@ def _render_all(
     problems: Problems,
     progress: Progress | None,
     verb: str,
-    refuse_remote: bool = False,
+    options: BuildOptions,
 ) -> list[RenderedNote]:
     """Every good note of the sources, rendered; no cards at all (and no other error) is
     an error."""
-    sources = find_sources(paths)
-    good, parsed = render_sources(sources, deck, problems, progress, (), refuse_remote)
+    read = options.read
+    found = collect_sources(paths, read.include_readme)
+    if found.skipped_readmes and read.include_readme is None:
+        problems.warning(
+            Source(found.skipped_readmes[0]), parsers.readme_hint(found.skipped_readmes)
+        )
+    good, parsed = render_sources(
+        found.files, deck, problems, progress, (), options.no_remote, read
+    )
     if not parsed and not problems.errors:
         where = ", ".join(str(p) for p in paths) or "."
-        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found")
+        skipped = len(found.skipped_readmes)
+        readmes = f"{skipped} README{'s' if skipped > 1 else ''}"
+        why = f" ({readmes} skipped: --include-readme builds them)" if skipped else ""
+        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found{why}")
     return good
 
 

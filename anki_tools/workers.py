@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import parsers, render
 from .errors import Problem, Problems
-from .notes import RenderedNote
+from .notes import DEFAULT_READ, ReadOptions, RenderedNote
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
 # Below this much source text, starting processes costs more than they save.
@@ -43,24 +43,30 @@ def render_files(
     deck: str | None,
     tags: tuple[str, ...] = (),
     refuse_remote: bool = False,
+    read: ReadOptions = DEFAULT_READ,
 ) -> Iterator[FileWork]:
     """Each file's work, in the order of `sources`."""
     jobs = job_count(sources)
     if jobs == 1:
         for source in sources:
-            yield render_file(source, deck, tags, refuse_remote)
+            yield render_file(source, deck, tags, refuse_remote, read)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        yield from pool.map(render_file, sources, repeat(deck), repeat(tags), repeat(refuse_remote))
+        settings = (repeat(deck), repeat(tags), repeat(refuse_remote), repeat(read))
+        yield from pool.map(render_file, sources, *settings)
 
 
 def render_file(
-    source: SourceFile, deck: str | None, tags: tuple[str, ...], refuse_remote: bool = False
+    source: SourceFile,
+    deck: str | None,
+    tags: tuple[str, ...],
+    refuse_remote: bool = False,
+    read: ReadOptions = DEFAULT_READ,
 ) -> FileWork:
     """Parse one file and render its notes; a note with an error is left out."""
     problems = Problems()
-    notes = parsers.parse_file(*source, deck, problems)
+    notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
     rendered = render.Renderer(refuse_remote).render_all(tagged, problems)
     return FileWork(rendered, len(notes), problems.items)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from .. import files
 from ..errors import AnkiToolsError, Problems, SourceError
-from ..notes import Note, Source
+from ..notes import DEFAULT_READ, Note, ReadOptions, Source, display_path
 from . import markdown, notebook
 
-Parser = Callable[[Path, Path, "str | None", Problems], list[Note]]
+Parser = Callable[[Path, Path, "str | None", Problems, ReadOptions], list[Note]]
 
 PARSERS: dict[str, Parser] = {
     ".md": markdown.parse,
@@ -30,7 +30,13 @@ def get_parser(path: Path) -> Parser:
         raise SourceError(f"unknown kind of source '{path.suffix}' (known: {known})") from None
 
 
-def parse_file(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+def parse_file(
+    path: Path,
+    root: Path,
+    deck: str | None,
+    problems: Problems,
+    read: ReadOptions = DEFAULT_READ,
+) -> list[Note]:
     """The notes of one source; what is wrong with it goes to `problems`, never raised.
 
     Every source passes here, however it was found (a folder walk, a deck config's glob,
@@ -40,7 +46,7 @@ def parse_file(path: Path, root: Path, deck: str | None, problems: Problems) -> 
     try:
         if not files.inside(path, root):
             raise SourceError(files.outside_root_message(path, root))
-        notes = get_parser(path)(path, root, deck, problems)
+        notes = get_parser(path)(path, root, deck, problems, read)
     except AnkiToolsError as error:
         problems.add(error, Source(path))
         return []
@@ -84,10 +90,28 @@ def sources_in(folder: Path, root: Path | None = None) -> list[Path]:
                 found.append(sub)
         folders[:] = kept
         found += [here / name for name in names if is_source(here / name)]
-    return sorted(p for p in found if not is_skipped(p.relative_to(folder)))
+    return sorted(p for p in found if not is_hidden(p.relative_to(folder)))
 
 
-def is_skipped(relative: Path) -> bool:
-    """Hidden files and folders, and a folder's README.md, which describes notes, not cards."""
-    hidden = any(part.startswith(".") for part in relative.parts)
-    return hidden or relative.name.lower() == "readme.md"
+def is_hidden(relative: Path) -> bool:
+    """Hidden files and folders (`.git`, `.obsidian`, `.ipynb_checkpoints`) hold no notes."""
+    return any(part.startswith(".") for part in relative.parts)
+
+
+def is_readme(path: Path) -> bool:
+    """A README.md usually describes a notes folder rather than holding cards: folder
+    builds and globs leave it out unless asked to build it, and say so."""
+    return path.name.lower() == "readme.md"
+
+
+def readme_hint(skipped: list[Path]) -> str:
+    """The warning for READMEs a folder build or a glob left out, and how to build them."""
+    names = ", ".join(display_path(path) for path in skipped[:3])
+    more = f" and {len(skipped) - 3} more" if len(skipped) > 3 else ""
+    which = "it" if len(skipped) == 1 else "them"
+    return (
+        f"skipped {names}{more}: a README usually describes the notes, so folders and globs "
+        f"leave it out. To build {which}, give --include-readme (a deck config: "
+        "include_readme: true); to skip without this warning, --skip-readme "
+        "(include_readme: false)"
+    )

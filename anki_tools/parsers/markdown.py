@@ -13,7 +13,7 @@ from markdown_it.utils import EnvType
 from .. import body, engine, limits, options
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
-from ..notes import Kind, Note, Part, Source
+from ..notes import DEFAULT_READ, Kind, Note, Part, ReadOptions, Source
 from ..tags import checked_tags, split_tags
 from .common import deck_from_path, read_text, read_yaml, yaml_problem
 
@@ -25,7 +25,7 @@ FRONT_MATTER_KEYS = {"deck", "tags", "card_level", "reverse", "url"}
 class FrontMatter:
     deck: str | None = None
     tags: tuple[str, ...] = ()
-    card_level: int = 2
+    card_level: int | None = None  # None: the build's (--card-level, deck config) or 2
     reverse: bool = False
     url: str | None = None
 
@@ -49,15 +49,22 @@ class Card:
     span: tuple[int, int]  # line indexes: first body line, end (exclusive)
 
 
-def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+DEFAULT_CARD_LEVEL = 2
+
+
+def parse(
+    path: Path, root: Path, deck: str | None, problems: Problems, read: ReadOptions = DEFAULT_READ
+) -> list[Note]:
     """Parse one Markdown notes file into cards: one markdown-it parse of the whole file."""
     try:
-        return _parse(path, root, deck, problems)
+        return _parse(path, root, deck, problems, read)
     except TooLarge as error:  # the file's token budget is spent: nothing of it is built
         raise SourceError(error.message, Source(path, error.line)) from None
 
 
-def _parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+def _parse(
+    path: Path, root: Path, deck: str | None, problems: Problems, read: ReadOptions
+) -> list[Note]:
     lines = read_text(path, limits.MARKDOWN_MAX_BYTES, "Markdown notes").split("\n")
     meta, first = _front_matter(lines, path, problems)
     # The front matter becomes blank lines, so token lines are the file's lines.
@@ -65,7 +72,8 @@ def _parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list
     tokens, env = engine.parse_blocks(text, TokenBudget())
     _warn_unclosed_blocks(tokens, lines, path, problems)
     default_deck = meta.deck or deck or deck_from_path(path, root)
-    cards = _cards(tokens, len(lines), meta.card_level)
+    level = meta.card_level or read.card_level or DEFAULT_CARD_LEVEL
+    cards = _cards(tokens, len(lines), level)
     # One inline pass over the file, unless footnotes need one per field.
     field_env = None if engine.finish_source(tokens, env) else env
     notes = []
@@ -149,9 +157,8 @@ def _front_matter_values(
     # Keys may be numbers or dates, which do not sort with texts.
     for key in sorted(map(str, set(data) - FRONT_MATTER_KEYS)):
         problems.warning(source, f"unknown front matter key '{key}' (known: deck, tags, ...)")
-    level = data.get("card_level", 2)
-    # YAML `true` is an int to Python; it is no heading level.
-    if isinstance(level, bool) or not isinstance(level, int) or not 1 <= level <= 6:
+    level = data.get("card_level")
+    if level is not None and not is_card_level(level):
         raise SourceError("'card_level' must be a heading level from 1 to 6", source)
     reverse = data.get("reverse", False)
     if not isinstance(reverse, bool):
@@ -166,6 +173,11 @@ def _front_matter_values(
         reverse=reverse,
         url=str(url) if url else None,
     )
+
+
+def is_card_level(value: object) -> bool:
+    """A heading level from 1 to 6 (YAML's `true` is an int to Python, not a level)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 6
 
 
 def _tags(value: object, source: Source, problems: Problems) -> tuple[str, ...]:

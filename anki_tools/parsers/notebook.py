@@ -22,7 +22,7 @@ import nbformat
 from .. import body, engine, highlight, limits
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
-from ..notes import EMPTY, Kind, Note, Part, Source
+from ..notes import DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
 from ..tags import checked_tags, split_tags
 from . import notebook_schema, outputs
 from .common import deck_from_path, read_text
@@ -84,9 +84,11 @@ class Draft:
     attachments: dict[str, bytes] = field(default_factory=dict)
 
 
-def parse(path: Path, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+def parse(
+    path: Path, root: Path, deck: str | None, problems: Problems, read: ReadOptions = DEFAULT_READ
+) -> list[Note]:
     """Parse one notebook file into cards."""
-    return notes_from(read_notebook(path, problems), root, deck, problems)
+    return notes_from(read_notebook(path, problems), root, deck, problems, read)
 
 
 def read_notebook(path: Path, problems: Problems) -> Notebook:
@@ -199,7 +201,13 @@ class Cell:
         return self.source.cell or 0
 
 
-def notes_from(notebook: Notebook, root: Path, deck: str | None, problems: Problems) -> list[Note]:
+def notes_from(
+    notebook: Notebook,
+    root: Path,
+    deck: str | None,
+    problems: Problems,
+    read: ReadOptions = DEFAULT_READ,
+) -> list[Note]:
     """Walk the cells top to bottom, keeping the meta settings and the cards built so far."""
     settings = _defaults(notebook, root, deck, problems)
     language = _language(notebook.node.metadata, notebook.path, problems)
