@@ -13,6 +13,7 @@ from collections.abc import Callable
 from .body import cloze_number
 from .errors import Problems
 from .limits import (
+    CARD_REVIEW_WARNING_CHARS,
     CARDS_PER_NOTE_WARNING,
     CLOZE_NUMBER_MAX,
     DECK_MAX_DEPTH,
@@ -38,6 +39,14 @@ def check_note(
         if size > FIELD_MAX_BYTES:
             message = f"the {name} field is {size:,} bytes of HTML; the most is {FIELD_MAX_BYTES:,}"
             problems.error(place(name, ""), message + ": split the card")
+    length = len(note.front) + len(note.back) + len(note.hint)
+    if length > CARD_REVIEW_WARNING_CHARS:
+        problems.warning(
+            note.source,
+            f"the card is {length:,} characters long, too long to review (the warning is "
+            f"from {CARD_REVIEW_WARNING_CHARS:,}): split it into cards, e.g. with a deeper "
+            "--card-level or card_level",
+        )
     count = len(set(note.tags))
     if count > TAGS_PER_NOTE_MAX:
         problems.error(note.source, f"the card has {count} tags; the most is {TAGS_PER_NOTE_MAX}")

@@ -35,6 +35,23 @@ def guid(note: Note) -> str:
     return _hash("front", normalize(note.front))
 
 
+def has_front_guid(note: Note) -> bool:
+    """A card known by its front text alone (no explicit id, no cell id)."""
+    return not note.explicit_id and not note.cell_id
+
+
+def guids_in_context(note: Note, root_relative_path: str) -> list[str]:
+    """The guids, strongest first, for a card whose front another card of the build has
+    (ten files with "## Step 1: Outline use cases"): the front with the headings above
+    it, then also with its file. Used only when fronts collide; the lock keeps them."""
+    front = normalize(note.front)
+    headings = " › ".join(normalize(text) for _, text in note.parents)
+    return [
+        _hash("front-in", f"{front}\n{headings}"),
+        _hash("front-in-file", f"{front}\n{headings}\n{root_relative_path}"),
+    ]
+
+
 def duplicate_hint(note: Note) -> str:
     """How to give one of two cards with the same guid an identity of its own."""
     if note.cell_id:

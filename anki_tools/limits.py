@@ -42,6 +42,10 @@ DECK_MAX_DEPTH = 11
 # tag, 100,000 tags on a note). These bounds are ours, so that one note cannot bloat
 # every member's collection, its syncs (AnkiWeb takes 100 MB a request) and tag list.
 FIELD_MAX_BYTES = 1_000_000  # UTF-8 bytes of one field's HTML
+# A card longer than this (its Markdown: front, back and hint) is no flashcard but a
+# chapter: a warning. Real sources had 29,000-character sections of a README and a
+# 185,000-character notebook card; a long card with code is about 3,000.
+CARD_REVIEW_WARNING_CHARS = 10_000
 TAG_MAX_CHARS = 100
 TAGS_PER_NOTE_MAX = 50
 

@@ -92,6 +92,10 @@ class Note:
     cell_id: str | None = None  # a notebook cell's saved `id` (nbformat 4.5 and later)
     url: str | None = None
     code_language: str | None = None  # language of indented code blocks
+    # The headings above a Markdown card, (level, Markdown text): its place in the file.
+    # Those below the file's `#` level are shown above the front; all tell apart cards
+    # whose fronts are the same (identity.guid_in_context).
+    parents: tuple[tuple[int, str], ...] = ()
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)
     # front, back and hint as parsed; None for a note made in code (parsed when rendered)
     parts: tuple[Part, Part, Part] | None = field(default=None, compare=False, hash=False)
@@ -113,6 +117,10 @@ class RenderedNote:
     guid: str
     fields: dict[str, str]
     media: tuple[Media, ...]
+    same_front_as: Source | None = None  # an earlier card of the build with this front
+    # The headings above the card as HTML: those shown above its front, and all of them,
+    # shown instead when another card has the same front.
+    context: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True)

@@ -122,17 +122,54 @@ def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote
 
 
 def _unique(rendered: Iterable[RenderedNote], problems: Problems) -> list[RenderedNote]:
-    """The first note of each guid; a second one is an error naming both places."""
+    """The first note of each guid. A later card with the same front in another file
+    (or under other headings) gets a guid of its own from its headings and file (see `_told_apart`); any other
+    second note of a guid is an error naming both places."""
     by_guid: dict[str, RenderedNote] = {}
     for item in rendered:
         earlier = by_guid.get(item.guid)
-        if earlier is None:
-            by_guid[item.guid] = item
-            continue
-        hint = identity.duplicate_hint(item.note)
-        message = f"duplicate card: same id as {earlier.note.source} ({hint})"
-        problems.error(item.note.source, message)
+        if earlier is not None:
+            apart = _told_apart(item, earlier, by_guid)
+            if apart is None:
+                hint = identity.duplicate_hint(item.note)
+                message = f"duplicate card: same id as {earlier.note.source} ({hint})"
+                problems.error(item.note.source, message)
+                continue
+            item = apart
+            by_guid[earlier.guid] = _with_all_headings(earlier)
+        by_guid[item.guid] = item
     return list(by_guid.values())
+
+
+def _told_apart(
+    item: RenderedNote, earlier: RenderedNote, taken: dict[str, RenderedNote]
+) -> RenderedNote | None:
+    """Two cards with the same front ("## Next steps") in different files, or under
+    different headings of one file, are both built: the later one's guid joins its
+    headings (then its file) to the front. The lock keeps
+    that guid, so it stays when the other card goes or either file moves. The warning
+    comes when the card is new to the lock (`warn_same_fronts`)."""
+    note, first = item.note, earlier.note
+    if note.source.path == first.source.path and note.parents == first.parents:
+        return None  # side by side in one file: the author gives one an id
+    if not (identity.has_front_guid(note) and identity.has_front_guid(first)):
+        return None
+    where = Path(os.path.relpath(note.source.path.absolute(), note.root.absolute()))
+    for guid in identity.guids_in_context(note, where.as_posix()):
+        if guid not in taken:
+            return _with_all_headings(replace(item, guid=guid, same_front_as=first.source))
+    return None
+
+
+def _with_all_headings(item: RenderedNote) -> RenderedNote:
+    """A card whose front another card has shows every heading above it, the file's `#`
+    title too: the learner sees which one it is."""
+    shown, every = item.context
+    if shown == every:
+        return item
+    name = next(iter(item.fields))  # Front, or a cloze's Text
+    fields = {**item.fields, name: every + item.fields[name].removeprefix(shown)}
+    return replace(item, fields=fields, context=(every, every))
 
 
 def card_count(note: Note) -> int:
@@ -290,7 +327,7 @@ def plan_rendered(
     """`build_rendered` up to writing."""
     options = options or BuildOptions()
     if output is None:  # a check: no lock, so every card is new
-        similar.warn_double_contributions([r.note for r in good], [True] * len(good), problems)
+        _warn_same_fronts(good, [True] * len(good), problems)
         return PlannedDeck(_result(None, good, problems), problems)
     note_types = load_note_types(options.templates, options.theme)
     lock_path = lock_path or lock.path_for(output)
@@ -302,7 +339,7 @@ def plan_rendered(
         return PlannedDeck(_result(output, good, problems), problems)
     plan = changes.plan(good, note_types, old, lock_path, now, problems)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
-    similar.warn_double_contributions([r.note for r in good], new, problems)
+    _warn_same_fronts(good, new, problems)
     result = _result(output, good, problems)
     result.changes, result.dry_run = plan.report, options.dry_run
     planned = PlannedDeck(result, problems, keep_going=options.keep_going)
@@ -318,6 +355,20 @@ def plan_rendered(
 
         planned.write = write
     return planned
+
+
+def _warn_same_fronts(good: list[RenderedNote], new: list[bool], problems: Problems) -> None:
+    """Cards with the same or nearly the same front in different files, each pair once:
+    when the later card is new to the lock (every card in a check)."""
+    for item, is_new in zip(good, new, strict=True):
+        if is_new and item.same_front_as is not None:
+            problems.warning(
+                item.note.source,
+                f"the same front as {item.same_front_as}: both are built, this one with an "
+                "identity of its own. Learners tell them apart only by their decks and the "
+                "headings shown above them: reword one, or merge them if they are one card",
+            )
+    similar.warn_double_contributions([r.note for r in good], new, problems)
 
 
 def _guid_places(notes: list[RenderedNote], deck: str) -> dict[str, identity.GuidPlace]:

@@ -59,12 +59,14 @@ class Renderer:
         _check_markers_survived(note, fields[names[0]], problems)
         title = self._title_html(note, parts[0], fields[names[0]], media)
         fields[names[3]] = source_field(note, title)
+        context = (self._context_html(note, media, 2), self._context_html(note, media, 1))
+        fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
         guid = identity.guid(note)
         # Later stages need the fields' text and markers, not their tokens: let them go.
         front, back, hint = (replace(part, tokens=()) for part in parts)
         light = replace(note, parts=(front, back, hint))
-        return RenderedNote(light, guid, fields, tuple(media.files.values()))
+        return RenderedNote(light, guid, fields, tuple(media.files.values()), context=context)
 
     def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
         """Render notes in order; a note with an error (a missing image) is left out."""
@@ -92,6 +94,18 @@ class Renderer:
         if title == note.title and _one_paragraph(heading) and heading.tokens[1].content == title:
             return _unwrapped(self.part_html(heading, media))
         return self._clean(engine.render_inline(title), media, Part(title, None))
+
+    def _context_html(self, note: Note, media: MediaCollector, from_level: int) -> str:
+        """The headings above the card from `from_level` on, to show above its front so
+        that cards with the same front ("Next steps") can be told apart."""
+        shown = [text for level, text in note.parents if level >= from_level]
+        if not shown:
+            return ""
+        rendered = [
+            _unwrapped(self._clean(engine.render_inline(plain_title(text)), media, Part(text)))
+            for text in shown
+        ]
+        return f'<div class="at-context">{" › ".join(rendered)}</div>'
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 
 from .errors import Problems
-from .identity import normalize
+from .identity import has_front_guid, normalize
 from .notes import Note
 
 THRESHOLD = 0.8
@@ -40,10 +40,22 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
         probing = [new[p] for p in positions]
         for first, second, score in alike_pairs(texts, THRESHOLD, probing, paths):
             one, other = sorted((positions[first], positions[second]))
+            if _told_apart_already(notes[one], notes[other]):
+                continue
             same = texts[first] == texts[second]
             warnings.append((other, one, _message(notes[one], score, same)))
     for other, _, message in sorted(warnings):  # in build order, whatever the deck
         problems.warning(notes[other].source, message)
+
+
+def _told_apart_already(earlier: Note, later: Note) -> bool:
+    """Fronts equal to the guid's eye: the build gave the later card its own identity
+    and warned already (pipeline._warn_same_fronts)."""
+    return (
+        has_front_guid(earlier)
+        and has_front_guid(later)
+        and normalize(earlier.front) == normalize(later.front)
+    )
 
 
 def _message(earlier: Note, score: float, same: bool) -> str:

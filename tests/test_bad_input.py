@@ -540,11 +540,6 @@ def test_unknown_code_language_warning_names_the_fence_line(
             "notes/a.md:5",
         ),
         (
-            {"a.md": "## Same question\n\nA\n", "b.md": "## Other\n\nB\n\n## Same question\n\nC\n"},
-            "notes/a.md:1",
-            "notes/b.md:5",
-        ),
-        (
             {"a.md": "## One {#shared}\n\nA\n\n## Two {#shared}\n\nB\n"},
             "notes/a.md:1",
             "notes/a.md:5",
@@ -555,7 +550,7 @@ def test_unknown_code_language_warning_names_the_fence_line(
             "notes/b.md:1",
         ),
     ],
-    ids=["front-one-file", "front-two-files", "id-one-file", "id-two-files"],
+    ids=["front-one-file", "id-one-file", "id-two-files"],
 )
 def test_duplicate_guid_names_both_locations(
     run: Run, write_notes, tmp_path: Path, files: dict[str, str], first: str, second: str

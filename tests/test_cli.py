@@ -81,7 +81,8 @@ def test_overlapping_paths_read_each_file_once(write_notes, in_tmp: Path) -> Non
 def test_a_folders_readme_is_not_notes(write_notes, in_tmp: Path) -> None:
     write_notes({**NOTES, "README.md": "# My notes\n\n## How to build\n\nRun it.\n"})
     result = CliRunner().invoke(main, ["check", "notes"])
-    assert result.stdout == "3 notes, 4 cards, 0 media\n"
+    assert result.stdout == "3 notes, 4 cards, 0 media (0 errors, 1 warning)\n"
+    assert "warning: skipped notes/README.md" in result.stderr
 
 
 def test_deck_file_is_readable_by_others(write_notes, in_tmp: Path) -> None:

@@ -131,7 +131,7 @@ def test_a_yml_config_is_read_too(project: Path) -> None:
             "sources: notes\n\ncolour: red\n",
             3,
             "unknown key 'colour' (known: name, description, sources, output, tags, theme, url, "
-            "no_remote)",
+            "no_remote, cells, card_level, include_readme)",
             id="unknown-key",
         ),
         pytest.param(
@@ -303,17 +303,18 @@ def test_a_glob_matching_nothing_warns(project: Path) -> None:
 
 
 def test_a_glob_matching_only_skipped_files_warns(project: Path) -> None:
-    """A glob whose only matches are a README or hidden files brings no notes: it warns."""
-    write_files(project, "notes/a.md", "notes/README.md", "drafts/.wip.md")
+    """A glob whose only matches are hidden files brings no notes: it warns. A README a
+    glob brings is left out with a warning of its own; one named by its path is built."""
+    write_files(project, "notes/a.md", "notes/README.md", "drafts/.wip.md", "other/README.md")
     spec = load_deck_config(
-        write_config(project, "sources: [notes/a.md, notes/README.md, drafts]\n")
+        write_config(project, "sources: [notes/a.md, notes/README.md, drafts, other/*.md]\n")
     )
     warnings: list[str] = []
-    assert files_of(spec, warnings) == ["notes/a.md"]
-    assert warnings == [
-        "'notes/README.md' matches no notes or notebooks",
-        "'drafts' matches no notes or notebooks",
-    ]
+    assert files_of(spec, warnings) == ["notes/a.md", "notes/README.md"]
+    assert warnings[0] == "'drafts' matches no notes or notebooks"
+    assert warnings[1].startswith("skipped ")
+    assert "other/README.md: a README usually describes" in warnings[1]
+    assert len(warnings) == 2
 
 
 # --- deck_description ---------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Card:
     heading: Heading
     tokens: list[Token]
     span: tuple[int, int]  # line indexes: first body line, end (exclusive)
+    parents: tuple[tuple[int, str], ...] = ()  # the headings above it: (level, Markdown)
 
 
 DEFAULT_CARD_LEVEL = 2
@@ -189,6 +190,7 @@ def _cards(tokens: list[Token], line_count: int, level: int) -> list[Card]:
     code, lists or quotes are not tokens at the top level, and setext ones never split."""
     cards: list[Card] = []
     current: Card | None = None
+    parents: list[tuple[int, str]] = []  # the open headings above the card level
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -204,8 +206,13 @@ def _cards(tokens: list[Token], line_count: int, level: int) -> list[Card]:
         current = None
         if depth == level:
             heading = _heading(tokens[index + 1], start + 1)
-            current = Card(heading, [], (start + 1, line_count))
+            current = Card(heading, [], (start + 1, line_count), tuple(parents))
             cards.append(current)
+        else:  # a higher heading: it closes those of its level and below
+            parents = [above for above in parents if above[0] < depth]
+            text, _ = options.heading_attributes(tokens[index + 1].content)
+            if text:
+                parents.append((depth, text))
         index += 3  # heading_open, inline, heading_close
     return cards
 
@@ -268,6 +275,7 @@ def _note(
         root=root,
         explicit_id=heading.explicit_id,
         url=meta.url,
+        parents=card.parents,
         parts=(front, back, parts.hint),
     )
 
