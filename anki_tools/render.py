@@ -10,6 +10,8 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from markdown_it.token import Token
+
 from . import body, bounds, engine, grammar, highlight, identity, mathjax, obsidian, options
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
@@ -116,18 +118,17 @@ class Renderer:
     def _notice(self, part: Part, markup: str, message: str) -> None:
         """A warning about Markdown the card shows other than written (a note embed)."""
         if self._note is not None:
-            line = body.line_in_text(part, markup) or part.line
             source = self._note.source
-            self._problems.warning(source.at_line(line) if line else source, message)
+            where = body.place_in_text(part, markup, source) or body.start_of(part, source)
+            self._problems.warning(where, message)
 
-    def _render_code(self, code: str, info: options.FenceInfo, line: int | None) -> str:
+    def _render_code(self, code: str, info: options.FenceInfo, token: Token) -> str:
         result = highlight.highlight(
             code, info.language, list(info.hl_lines), info.linenums, info.literal
         )
         if not result.known_language and self._note is not None:
-            source = self._note.source
             self._problems.warning(
-                source.at_line(line) if line else source,
+                body.at(self._note.source, token),  # the block's own line (and cell)
                 f"unknown code language '{info.language}', shown as plain text",
             )
         # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
@@ -158,8 +159,10 @@ def _check_fields(
 
     def place(name: str, needle: str) -> Source:
         part = parts.get(name)
-        line = part and ((needle and body.line_in_text(part, needle)) or part.line)
-        return note.source.at_line(line) if line else note.source
+        if part is None:
+            return note.source
+        found = body.place_in_text(part, needle, note.source) if needle else None
+        return found or body.start_of(part, note.source)
 
     mathjax.check_fields(fields, place, problems)
     bounds.check_note(note, fields, field_names(note.kind)[0], place, problems)
@@ -234,7 +237,7 @@ def deck_description(spec: DeckSpec) -> str:
 def _description_html(text: str) -> str:
     """A deck config's description: Markdown without cards, images or highlighting."""
 
-    def plain_code(code: str, info: options.FenceInfo, line: int | None) -> str:
+    def plain_code(code: str, info: options.FenceInfo, token: Token) -> str:
         return f"<pre><code>{html.escape(code)}</code></pre>"
 
     return sanitize(engine.render(engine.parse(text), plain_code, None).rstrip("\n"))

@@ -236,7 +236,8 @@ def _note(
     body.check((question, parts.back, parts.hint), source, problems)
     kind = body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)
     if body.has_markers(parts.back, parts.hint):
-        problems.error(source, "cloze and type-in markers belong before the '-' line")
+        place = body.markers_place((parts.back, parts.hint), source)
+        problems.error(place, "cloze and type-in markers belong before the '-' line")
     front, back = _sides(kind, parts, title, question)
     if kind not in (Kind.CLOZE, Kind.TYPE_IN) and not back.text.strip():
         problems.warning(source, f"card '{heading.text}' has no answer")

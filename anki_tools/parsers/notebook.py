@@ -373,7 +373,8 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     parts = _parts(text, source, problems, cell.budget)
     body.check((parts.front, parts.back, parts.hint), source, problems)
     if body.has_markers(parts.back, parts.hint):
-        problems.error(source, "cloze and type-in markers belong before the '-' line")
+        place = body.markers_place((parts.back, parts.hint), source)
+        problems.error(place, "cloze and type-in markers belong before the '-' line")
     reverse = "reverse" in cell.tags
     if reverse and not parts.split:
         problems.warning(source, "the 'reverse' tag needs a '-' line with an answer after it")
@@ -405,11 +406,14 @@ def _parts(text: str, source: Source, problems: Problems, budget: TokenBudget) -
     tokens, env = engine.parse_blocks(text, budget)
     lines = text.split("\n")
     finished = engine.finish_source(tokens, env)
-    return body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
+    split = body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
+    for part in (split.front, split.back, split.hint):
+        body.in_cell(part, source.cell or 0)
+    return split
 
 
 def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
-    part = body.text_part(text, 1, cell.budget)
+    part = body.in_cell(body.text_part(text, 1, cell.budget), cell.number)
     body.check((part,), cell.source, problems)
     if cell.role == "back" and body.has_markers(part):
         problems.error(cell.source, "cloze and type-in markers belong on the front")
@@ -432,7 +436,7 @@ def _code_cell(
     `front` and `back` add its code and outputs to the card above."""
     mark = problems.mark()
     code = outputs.code_cell(cell.node, cell.number, language, cell.source, problems)
-    shown = _shown(code, cell.tags, cell.budget)
+    shown = _shown(code, cell)
     if cell.role == "card" and _answers(previous, cell):
         assert previous is not None
         previous.back.extend(shown)
@@ -469,13 +473,13 @@ def _answers(draft: Draft | None, cell: Cell) -> bool:
     return draft is not None and draft.answerable and draft.cell == cell.above
 
 
-def _shown(
-    code: outputs.CellMarkdown, tags: frozenset[str], budget: TokenBudget
-) -> tuple[Part, Part]:
+def _shown(code: outputs.CellMarkdown, cell: Cell) -> tuple[Part, Part]:
     """Code and outputs, minus what Jupyter Book's remove-/hide- tags leave out."""
-    source = "" if tags & {"remove-input", "hide-input"} else code.code
-    shown = "" if tags & {"remove-output", "hide-output"} else code.outputs
-    return body.text_part(source, None, budget), body.text_part(shown, None, budget)
+    source = "" if cell.tags & {"remove-input", "hide-input"} else code.code
+    shown = "" if cell.tags & {"remove-output", "hide-output"} else code.outputs
+    parts = (body.text_part(text, None, cell.budget) for text in (source, shown))
+    code_part, outputs_part = (body.in_cell(part, cell.number) for part in parts)
+    return code_part, outputs_part
 
 
 def _joined(draft: Draft, cell: Cell, files: dict[str, bytes], problems: Problems) -> None:
