@@ -12,13 +12,11 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from . import body, bounds, engine, grammar, highlight, identity, mathjax, obsidian, options
+from . import body, bounds, engine, highlight, identity, mathjax, obsidian, options, titles
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
-
-CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -59,8 +57,7 @@ class Renderer:
             for name, part in zip(names, parts, strict=False)
         }
         _check_markers_survived(note, fields[names[0]], problems)
-        title = self._title_html(note, parts[0], fields[names[0]], media)
-        fields[names[3]] = source_field(note, title)
+        fields[names[3]] = source_field(note)
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
         guid = identity.guid(note)
         # Later stages need the fields' text and markers, not their tokens: let them go.
@@ -81,19 +78,6 @@ class Renderer:
     def to_html(self, text: str, media: MediaCollector) -> str:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
-
-    def _title_html(self, note: Note, front: Part, front_html: str, media: MediaCollector) -> str:
-        """The heading for the Source field, without cloze or type-in markers."""
-        title = plain_title(note.title)
-        # Most fronts are the heading itself: no need to render it twice.
-        if title == note.front and _one_paragraph(front):
-            return _unwrapped(front_html)
-        # A front that starts with the heading has its tokens, links to the file's
-        # references and all.
-        heading = Part(title, front.line, front.tokens[:3])
-        if title == note.title and _one_paragraph(heading) and heading.tokens[1].content == title:
-            return _unwrapped(self.part_html(heading, media))
-        return self._clean(engine.render_inline(title), media, Part(title, None))
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""
@@ -168,15 +152,6 @@ def _check_fields(
     bounds.check_note(note, fields, field_names(note.kind)[0], place, problems)
 
 
-def _unwrapped(paragraph: str) -> str:
-    """A one-paragraph field's HTML as a line of inline HTML."""
-    return paragraph.removeprefix("<p>").removesuffix("</p>")
-
-
-def _one_paragraph(part: Part) -> bool:
-    return len(part.tokens) == 3 and part.tokens[0].type == "paragraph_open"
-
-
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
     """nh3's attribute filter. What it raises, nh3 only prints ("Exception ignored") and
     drops the attribute: so it never raises, and a failure is an error of the note."""
@@ -192,16 +167,19 @@ def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str |
     return value
 
 
-def source_field(note: Note, title: str) -> str:
-    """Where the card came from: the file (linked to `url` if given) and its heading (HTML).
+def source_field(note: Note) -> str:
+    """Where the card came from: the file (linked to `url` if given) and its title (HTML).
 
-    Built from escaped parts and the already sanitized title, so it needs no sanitizing.
+    The title is plain text (see titles.py), shown as written: escaped, never Markdown.
+    Built from escaped parts only, so it needs no sanitizing.
     """
     # Absolute paths: the cache must not mix up relative ones from two working folders.
     place = html.escape(_relative_path(note.source.path.absolute(), note.root.absolute()))
     if note.url and SAFE_URL_RE.match(note.url):
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
     file_part = f'<span class="at-source-file">{place}</span>'
+    # Markers again: a note made in code brings its own title.
+    title = html.escape(titles.without_markers(note.title), quote=False)
     return f'{file_part} › <span class="at-source-title">{title}</span>'
 
 
@@ -211,11 +189,6 @@ def _relative_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def plain_title(title: str) -> str:
-    """A heading without cloze or type-in markers, for fields Anki shows as they are."""
-    return grammar.TYPE_IN_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
 
 
 def deck_description(spec: DeckSpec) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 
 import nbformat
 
-from .. import body, engine, highlight, limits
+from .. import body, engine, highlight, limits, titles
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import EMPTY, Kind, Note, Part, Source
@@ -30,10 +30,6 @@ from .common import deck_from_path, read_text
 NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
 META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
 HEADING_LINE_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t].*)?$")
-TITLE_SKIP_RE = re.compile(r"^\s*(?:-[ih]?|\(Q\)|`{3,}.*|~{3,}.*|\$\$)\s*$")
-# An image in the title would show in every card's footer: its alt text is enough.
-TITLE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-TITLE_LENGTH = 80
 ROLE_TAGS = ("card", "front", "back")
 JSON_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 JSON_STRUCTURE_RE = re.compile(JSON_STRING_RE.pattern + r"|[\[\]{}]")
@@ -369,7 +365,6 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     """A markdown cell as a card: the card-body grammar of a Markdown note."""
     source = cell.source
     mark = problems.mark()
-    lines = text.split("\n")
     parts = _parts(text, source, problems, cell.budget)
     body.check((parts.front, parts.back, parts.hint), source, problems)
     if body.has_markers(parts.back, parts.hint):
@@ -389,7 +384,7 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
         back=[parts.back],
         hint=parts.hint,
         source=source,
-        title=_title(lines),
+        title=_title(parts, cell),
         settings=settings,
         cell_id=cell.cell_id,
         question=parts.front,
@@ -511,18 +506,11 @@ def _attachments(cell: Cell, problems: Problems) -> dict[str, bytes]:
     return files
 
 
-def _title(lines: list[str]) -> str:
-    """The first line of text, for the Source field: headings lose their `#`."""
-    for line in lines:
-        if line.strip() and not TITLE_SKIP_RE.match(line):
-            text = line.strip().lstrip("#").strip()
-            text = TITLE_IMAGE_RE.sub(lambda m: m.group(1) or "", text).strip()
-            if not text:
-                continue
-            if len(text) > TITLE_LENGTH:
-                text = text[:TITLE_LENGTH].rsplit(" ", 1)[0] + " …"
-            return text
-    return "(untitled)"
+def _title(parts: body.Body, cell: Cell) -> str:
+    """The cell's first line of text, for the Source field: plain text (headings lose
+    their `#`, images show their alt text); a cell of none gives its file and number."""
+    tokens = (token for part in (parts.front, parts.back, parts.hint) for token in part.tokens)
+    return titles.title(tokens, f"{cell.source.path.name}, cell {cell.number}")
 
 
 def _note(draft: Draft, root: Path, language: str | None) -> Note:
