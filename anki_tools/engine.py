@@ -122,7 +122,7 @@ def finish_source(tokens: list[Token], env: EnvType) -> bool:
 
 
 def parse(text: str, limit: TokenBudget | None = None) -> list[Token]:
-    """A text with no source around it (a title, a notebook's generated code fence)."""
+    """A text with no source around it (a notebook's generated code fence)."""
     tokens, env = parse_blocks(text, limit)
     return finish(tokens, env)
 
@@ -144,11 +144,6 @@ def render(
     if field_id:
         env["docId"] = field_id  # the footnote plugin's prefix for its ids
     return str(md.renderer.render(tokens, md.options, env))
-
-
-def render_inline(text: str) -> str:
-    """One line of inline Markdown (the title in the Source field)."""
-    return str(markdown().renderInline(text))
 
 
 @lru_cache(maxsize=2)
