@@ -30,6 +30,7 @@ TOO_DEEP = (
     f"{limits.MARKDOWN_MAX_NESTING} others (each list, list item and quote counts one), "
     "and deeper ones would be lost"
 )
+CELL = "at_cell"  # token.meta key: the notebook cell a block token came from (`in_cell`)
 HTML_TOO_DEEP = (
     f"raw HTML nests too deep here: more than {limits.HTML_MAX_NESTING} elements open "
     "at once (tags never closed count as open)"
@@ -295,37 +296,73 @@ def _open(markers: Walk, number: int, line: int | None, opening: str) -> None:
     markers.clozes.add(number)
 
 
-def line_of(part: Part, needle: str) -> int | None:
-    """The source line of the first token of a part that mentions `needle` (an image
-    path), from the tokens' own lines; None when no token does."""
+def in_cell(part: Part, cell: int) -> Part:
+    """Mark a part's tokens as a notebook cell's: a card may join several cells, and a
+    message about a token names the cell it came from, not the card's first."""
+    for token in part.tokens:
+        token.meta[CELL] = cell
+    return part
+
+
+def at(source: Source, token: Token | None = None, line: int | None = None) -> Source:
+    """Where a token of a card stands: its cell (see `in_cell`; else the card's) and
+    `line`, or the token's first line, or the card's."""
+    cell = token.meta.get(CELL, source.cell) if token is not None and token.meta else source.cell
+    if line is None and token is not None and token.map:
+        line = token.map[0] + 1
+    return Source(source.path, line or source.line, cell)
+
+
+def start_of(part: Part, source: Source) -> Source:
+    """Where a part starts: its first token with a line, else its own first line."""
+    token = next((token for token in part.tokens if token.map), None)
+    if token is not None:
+        return at(source, token)
+    return at(source, part.tokens[0] if part.tokens else None, part.line)
+
+
+def place_of(part: Part, needle: str, source: Source) -> Source | None:
+    """Where the first token of a part that mentions `needle` (an image path) stands,
+    from the tokens' own lines; None when no token does."""
     for token in part.tokens:
         line = token.map[0] + 1 if token.map else None
-        if token.type == "html_block" and needle in token.content and line is not None:
-            return line + token.content[: token.content.index(needle)].count("\n")
+        if _is_html(token) and needle in token.content and line is not None:
+            under = 1 if token.type == "fence" else 0  # a fence's content starts under it
+            before = token.content[: token.content.index(needle)]
+            return at(source, token, line + under + before.count("\n"))
         for child in token.children or () if token.type == "inline" else ():
             if child.type in ("softbreak", "hardbreak"):
                 line = line + 1 if line else None
             elif _mentions(child, needle):
-                return line
+                return at(source, token, line)
     return None
 
 
-def line_in_text(part: Part, needle: str) -> int | None:
-    """The source line where `needle` (a cloze marker, a TeX command) is written in a
-    part, from the tokens' own lines: in a block's content or an inline child's."""
+def place_in_text(part: Part, needle: str, source: Source) -> Source | None:
+    """Where `needle` (a cloze marker, a TeX command) is written in a part, from the
+    tokens' own lines: in a block's content or an inline child's."""
     for token in part.tokens:
         line = token.map[0] + 1 if token.map else None
         if token.type != "inline":
             if line is not None and needle in token.content:
                 under = 1 if token.type == "fence" else 0  # a fence's content starts under it
-                return line + under + token.content[: token.content.index(needle)].count("\n")
+                before = token.content[: token.content.index(needle)]
+                return at(source, token, line + under + before.count("\n"))
             continue
         for child in token.children or ():
             if child.type in ("softbreak", "hardbreak"):
                 line = line + 1 if line else None
             elif line is not None and needle in child.content:
-                return line + child.content[: child.content.index(needle)].count("\n")
+                before = child.content[: child.content.index(needle)]
+                return at(source, token, line + before.count("\n"))
     return None
+
+
+def _is_html(token: Token) -> bool:
+    """Raw HTML: a block of it, or a notebook's HTML output (a fence of raw HTML)."""
+    if token.type == "fence":
+        return options.fence_info(token.info).language == options.RAW_HTML
+    return token.type == "html_block"
 
 
 def _mentions(child: Token, needle: str) -> bool:
@@ -347,6 +384,15 @@ def check(parts: tuple[Part, ...], source: Source, problems: Problems) -> None:
 
 def has_markers(*parts: Part) -> bool:
     return any(part.markers.clozes or part.markers.typein for part in parts)
+
+
+def markers_place(parts: tuple[Part, ...], source: Source) -> Source:
+    """Where the first part with markers has its first cloze (or else where it starts):
+    for a message about markers out of place."""
+    for part in parts:
+        if has_markers(part):
+            return place_in_text(part, "{{c", source) or start_of(part, source)
+    return source
 
 
 def cloze_numbers(part: Part) -> frozenset[int]:

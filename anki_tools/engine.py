@@ -27,8 +27,9 @@ from . import budget, grammar, limits, obsidian
 from .budget import TokenBudget
 from .options import MATH_FENCE, RAW_HTML, FenceInfo, fence_info
 
-# (code, fence info, line) → HTML of the highlighted block; render.py provides it
-CodeRenderer = Callable[[str, FenceInfo, "int | None"], str]
+# (code, fence info, its token: for the place of a message) → HTML of the highlighted
+# block; render.py provides it
+CodeRenderer = Callable[[str, FenceInfo, Token], str]
 CODE_RENDERER = "at_render_code"  # env keys
 CODE_LANGUAGE = "at_code_language"  # language of indented code (a notebook's kernel)
 DOUBLED_RE = re.compile(r"([}:])(?=\1)")  # each `}` or `:` followed by another
@@ -121,7 +122,7 @@ def finish_source(tokens: list[Token], env: EnvType) -> bool:
 
 
 def parse(text: str, limit: TokenBudget | None = None) -> list[Token]:
-    """A text with no source around it (a title, a notebook's generated code fence)."""
+    """A text with no source around it (a notebook's generated code fence)."""
     tokens, env = parse_blocks(text, limit)
     return finish(tokens, env)
 
@@ -146,7 +147,7 @@ def render(
 
 
 def render_inline(text: str) -> str:
-    """One line of inline Markdown (the title in the Source field)."""
+    """One line of inline Markdown (a heading shown above a card's front)."""
     return str(markdown().renderInline(text))
 
 
@@ -204,7 +205,7 @@ def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, e
         return token.content
     if info.language == MATH_FENCE:
         return _display_math(token.content.strip("\n"))
-    return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
+    return str(env[CODE_RENDERER](token.content, info, token)) + "\n"
 
 
 def _code_block(
@@ -212,7 +213,7 @@ def _code_block(
 ) -> str:
     token = tokens[idx]
     info = FenceInfo(env.get(CODE_LANGUAGE))
-    return str(env[CODE_RENDERER](token.content, info, _line(token))) + "\n"
+    return str(env[CODE_RENDERER](token.content, info, token)) + "\n"
 
 
 def _code_inline(
@@ -241,7 +242,3 @@ def _list_item_open(
         glyph = '<span class="at-task at-task-done">☑</span> ' if done else None
         result += glyph or '<span class="at-task">☐</span> '
     return result
-
-
-def _line(token: Token) -> int | None:
-    return token.map[0] + 1 if token.map else None

@@ -125,6 +125,5 @@ class MediaCollector:
         self.problems.error(self._where(reference), message)
 
     def _where(self, reference: str) -> Source:
-        """The line of the field's token that mentions the reference."""
-        line = body.line_of(self.part, reference)
-        return self.note.source if line is None else self.note.source.at_line(line)
+        """The line (and cell) of the field's token that mentions the reference."""
+        return body.place_of(self.part, reference, self.note.source) or self.note.source

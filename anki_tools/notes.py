@@ -86,7 +86,7 @@ class Note:
     deck: str
     tags: tuple[str, ...]
     source: Source
-    title: str  # the heading (or first line) shown in the Source field
+    title: str  # plain text (titles.py): the Source field, the lock, change reports
     root: Path  # the build root: images may not resolve outside it
     explicit_id: str | None = None
     cell_id: str | None = None  # a notebook cell's saved `id` (nbformat 4.5 and later)

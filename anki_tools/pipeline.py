@@ -123,7 +123,7 @@ def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote
 
 def _unique(rendered: Iterable[RenderedNote], problems: Problems) -> list[RenderedNote]:
     """The first note of each guid. A later card with the same front in another file
-    (or under other headings) gets a guid of its own from its headings and file (see `_told_apart`); any other
+    (or under other headings) gets a guid of its own (see `_told_apart`); any other
     second note of a guid is an error naming both places."""
     by_guid: dict[str, RenderedNote] = {}
     for item in rendered:

@@ -10,13 +10,13 @@ from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
-from . import body, bounds, engine, grammar, highlight, identity, mathjax, obsidian, options
+from markdown_it.token import Token
+
+from . import body, bounds, engine, highlight, identity, mathjax, obsidian, options, titles
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
-
-CLOZE_MARKER_RE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*)?\}\}")
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -57,8 +57,7 @@ class Renderer:
             for name, part in zip(names, parts, strict=False)
         }
         _check_markers_survived(note, fields[names[0]], problems)
-        title = self._title_html(note, parts[0], fields[names[0]], media)
-        fields[names[3]] = source_field(note, title)
+        fields[names[3]] = source_field(note)
         context = (self._context_html(note, media, 2), self._context_html(note, media, 1))
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
@@ -82,19 +81,6 @@ class Renderer:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
 
-    def _title_html(self, note: Note, front: Part, front_html: str, media: MediaCollector) -> str:
-        """The heading for the Source field, without cloze or type-in markers."""
-        title = plain_title(note.title)
-        # Most fronts are the heading itself: no need to render it twice.
-        if title == note.front and _one_paragraph(front):
-            return _unwrapped(front_html)
-        # A front that starts with the heading has its tokens, links to the file's
-        # references and all.
-        heading = Part(title, front.line, front.tokens[:3])
-        if title == note.title and _one_paragraph(heading) and heading.tokens[1].content == title:
-            return _unwrapped(self.part_html(heading, media))
-        return self._clean(engine.render_inline(title), media, Part(title, None))
-
     def _context_html(self, note: Note, media: MediaCollector, from_level: int) -> str:
         """The headings above the card from `from_level` on, to show above its front so
         that cards with the same front ("Next steps") can be told apart."""
@@ -102,7 +88,7 @@ class Renderer:
         if not shown:
             return ""
         rendered = [
-            _unwrapped(self._clean(engine.render_inline(plain_title(text)), media, Part(text)))
+            self._clean(engine.render_inline(titles.without_markers(text)), media, Part(text))
             for text in shown
         ]
         return f'<div class="at-context">{" › ".join(rendered)}</div>'
@@ -130,18 +116,17 @@ class Renderer:
     def _notice(self, part: Part, markup: str, message: str) -> None:
         """A warning about Markdown the card shows other than written (a note embed)."""
         if self._note is not None:
-            line = body.line_in_text(part, markup) or part.line
             source = self._note.source
-            self._problems.warning(source.at_line(line) if line else source, message)
+            where = body.place_in_text(part, markup, source) or body.start_of(part, source)
+            self._problems.warning(where, message)
 
-    def _render_code(self, code: str, info: options.FenceInfo, line: int | None) -> str:
+    def _render_code(self, code: str, info: options.FenceInfo, token: Token) -> str:
         result = highlight.highlight(
             code, info.language, list(info.hl_lines), info.linenums, info.literal
         )
         if not result.known_language and self._note is not None:
-            source = self._note.source
             self._problems.warning(
-                source.at_line(line) if line else source,
+                body.at(self._note.source, token),  # the block's own line (and cell)
                 f"unknown code language '{info.language}', shown as plain text",
             )
         # Our highlighted HTML is built from escaped tokens: it skips the sanitizer (a
@@ -172,20 +157,13 @@ def _check_fields(
 
     def place(name: str, needle: str) -> Source:
         part = parts.get(name)
-        line = part and ((needle and body.line_in_text(part, needle)) or part.line)
-        return note.source.at_line(line) if line else note.source
+        if part is None:
+            return note.source
+        found = body.place_in_text(part, needle, note.source) if needle else None
+        return found or body.start_of(part, note.source)
 
     mathjax.check_fields(fields, place, problems)
     bounds.check_note(note, fields, field_names(note.kind)[0], place, problems)
-
-
-def _unwrapped(paragraph: str) -> str:
-    """A one-paragraph field's HTML as a line of inline HTML."""
-    return paragraph.removeprefix("<p>").removesuffix("</p>")
-
-
-def _one_paragraph(part: Part) -> bool:
-    return len(part.tokens) == 3 and part.tokens[0].type == "paragraph_open"
 
 
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:
@@ -203,16 +181,19 @@ def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str |
     return value
 
 
-def source_field(note: Note, title: str) -> str:
-    """Where the card came from: the file (linked to `url` if given) and its heading (HTML).
+def source_field(note: Note) -> str:
+    """Where the card came from: the file (linked to `url` if given) and its title (HTML).
 
-    Built from escaped parts and the already sanitized title, so it needs no sanitizing.
+    The title is plain text (see titles.py), shown as written: escaped, never Markdown.
+    Built from escaped parts only, so it needs no sanitizing.
     """
     # Absolute paths: the cache must not mix up relative ones from two working folders.
     place = html.escape(_relative_path(note.source.path.absolute(), note.root.absolute()))
     if note.url and SAFE_URL_RE.match(note.url):
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
     file_part = f'<span class="at-source-file">{place}</span>'
+    # Markers again: a note made in code brings its own title.
+    title = html.escape(titles.without_markers(note.title), quote=False)
     return f'{file_part} › <span class="at-source-title">{title}</span>'
 
 
@@ -222,11 +203,6 @@ def _relative_path(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.name
-
-
-def plain_title(title: str) -> str:
-    """A heading without cloze or type-in markers, for fields Anki shows as they are."""
-    return grammar.TYPE_IN_RE.sub(r"\1", CLOZE_MARKER_RE.sub(r"\1", title))
 
 
 def deck_description(spec: DeckSpec) -> str:
@@ -248,7 +224,7 @@ def deck_description(spec: DeckSpec) -> str:
 def _description_html(text: str) -> str:
     """A deck config's description: Markdown without cards, images or highlighting."""
 
-    def plain_code(code: str, info: options.FenceInfo, line: int | None) -> str:
+    def plain_code(code: str, info: options.FenceInfo, token: Token) -> str:
         return f"<pre><code>{html.escape(code)}</code></pre>"
 
     return sanitize(engine.render(engine.parse(text), plain_code, None).rstrip("\n"))

@@ -140,14 +140,14 @@ def text(html: str) -> str:
 
 
 def test_decks_follow_folders_front_matter_and_attributes(cards) -> None:
-    assert cards["What does len(xs) return?"][0].deck == "python"
+    assert cards["What does `len(xs)` return?"][0].deck == "python"
     assert cards["Why Anki?"][0].deck == "intro"
     assert cards["Borrow checker"][0].deck == "Languages::Rust"
     assert cards["Ownership in one word?"][0].deck == "Languages::Rust::Memory"
 
 
 def test_tags_from_front_matter_and_heading(cards) -> None:
-    assert sorted(cards["What does len(xs) return?"][0].tags) == [
+    assert sorted(cards["What does `len(xs)` return?"][0].tags) == [
         "builtins",
         "lang::basics",
         "python",
@@ -156,7 +156,7 @@ def test_tags_from_front_matter_and_heading(cards) -> None:
 
 
 def test_basic_card_front_back_and_deeper_headings(cards) -> None:
-    (card,) = cards["What does len(xs) return?"]
+    (card,) = cards["What does `len(xs)` return?"]
     assert card.note_type == "anki-tools Basic"
     assert "<code>len(xs)</code>" in card.question
     assert "The number of items" not in card.question
@@ -252,7 +252,7 @@ def test_image_card_back_replaces_front(cards) -> None:
 
 
 def test_source_field_names_file_and_heading(cards) -> None:
-    card = cards["What does len(xs) return?"][0]
+    card = cards["What does `len(xs)` return?"][0]
     assert 'href="https://docs.python.org/3/"' in card.fields["Source"]
     assert "python/basics.md" in card.fields["Source"]
     assert "python/basics.md" in card.answer

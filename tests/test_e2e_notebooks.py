@@ -242,7 +242,7 @@ def lesson_cards(anki: AnkiProfile, tmp_path: Path) -> dict[str, ShownCard]:
 
 
 def test_question_answered_by_the_code_cell_below_is_one_note(anki: AnkiProfile, tmp_path: Path):
-    card = lesson_cards(anki, tmp_path)["What does np.arange(3) give?"]
+    card = lesson_cards(anki, tmp_path)["What does `np.arange(3)` give?"]
     assert card.deck == "Lessons"
     assert card.tags == ["np"]
     assert "np.arange(3)" in card.question  # the markdown question
@@ -275,7 +275,7 @@ def test_code_card_with_plot_and_stream_follows_the_meta_cell(anki: AnkiProfile,
 
 
 def test_back_cells_add_sanitized_table_and_traceback(anki: AnkiProfile, tmp_path: Path):
-    card = lesson_cards(anki, tmp_path)["Which table does df.head(1) show?"]
+    card = lesson_cards(anki, tmp_path)["Which table does `df.head(1)` show?"]
     assert "df.head(1)" in card.question
     assert "<table>" not in card.question
     answer = card.answer.split('<hr id="answer">')[1]

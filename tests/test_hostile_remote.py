@@ -85,15 +85,16 @@ def test_a_remote_image_in_a_notebook_output_is_found(in_tmp: Path) -> None:
         },
     ]
     (notes / "n.ipynb").write_text(notebook(*cells))
-    # Found while rendering the card, which starts at its question's cell.
+    # Found while rendering the card (which starts at its question's cell), named by
+    # the cell whose output holds it.
     warned = run("build", "notes", "-o", "n.apkg")
     assert warned.exit_code == 0, warned.output
-    assert "notes/n.ipynb:cell 1: warning: remote image 'https://tracker.test/pixel.png'" in (
+    assert "notes/n.ipynb:cell 2: warning: remote image 'https://tracker.test/pixel.png'" in (
         warned.stderr
     )
     refused = run("build", "notes", "-o", "m.apkg", "--no-remote")
     assert refused.exit_code == 1
-    assert "notes/n.ipynb:cell 1: remote image 'https://tracker.test/pixel.png' refused" in (
+    assert "notes/n.ipynb:cell 2: remote image 'https://tracker.test/pixel.png' refused" in (
         refused.stderr
     )
 

@@ -151,8 +151,8 @@ def test_markers_after_the_dash_are_an_error(write_notes) -> None:
     notes, problems = parse(write_notes, "## Q\n\nq\n\n-\n\n{{c1::a}}\n")
     assert notes == []
     (problem,) = problems
-    assert problem.endswith(
-        "topic/sub/file.md:1: cloze and type-in markers belong before the '-' line"
+    assert problem.endswith(  # the line of the marker, not of the heading
+        "topic/sub/file.md:7: cloze and type-in markers belong before the '-' line"
     )
 
 

@@ -31,11 +31,13 @@ def test_source_field_links_only_safe_urls(tmp_path: Path, url: str, link: str) 
     )
 
 
-def test_source_title_renders_inline_markdown_without_markers(tmp_path: Path) -> None:
-    cloze = note(tmp_path, front="What is `{{c1::len}}`?", kind=Kind.CLOZE)
+def test_source_title_is_escaped_plain_text_without_markers(tmp_path: Path) -> None:
+    """A title is plain text (titles.py): shown as written, never as Markdown or HTML; a
+    cloze in it shows its answer, or the Source field would give the gap away."""
+    cloze = note(tmp_path, front="Is {{c1::len}} `<b>` & *x*?", kind=Kind.CLOZE)
     rendered = Renderer().render(cloze, Problems())
     assert rendered.fields["Source"].endswith(
-        '<span class="at-source-title">What is <code>len</code>?</span>'
+        '<span class="at-source-title">Is len `&lt;b&gt;` &amp; *x*?</span>'
     )
     assert list(rendered.fields) == ["Text", "Back Extra", "Hint", "Source"]
 
@@ -70,8 +72,9 @@ def test_source_title_stays_one_line_of_text(tmp_path: Path, title: str, shown: 
     assert rendered.fields["Source"].endswith(f'<span class="at-source-title">{shown}</span>')
 
 
-def test_source_title_links_to_the_files_references(write_notes) -> None:
-    """The heading in the Source field is the front's own heading, link references and all."""
+def test_source_title_is_the_text_of_a_heading_with_a_reference_link(write_notes) -> None:
+    """The heading in the Source field is its plain text: a link (one to the file's
+    references too) is its text; the front keeps the link."""
     text = (
         "## What does [PEP 8][pep] say?\nContext.\n-\nStyle.\n\n[pep]: https://peps.python.org/\n"
     )
@@ -81,5 +84,6 @@ def test_source_title_links_to_the_files_references(write_notes) -> None:
         pipeline.parse_sources([(root / "n.md", root)], None, problems), problems
     )
     link = '<a href="https://peps.python.org/" rel="noopener noreferrer">PEP 8</a>'
-    assert rendered.fields["Source"].endswith(f'title">What does {link} say?</span>')
+    assert rendered.fields["Source"].endswith('title">What does PEP 8 say?</span>')
+    assert rendered.note.title == "What does PEP 8 say?"  # as the lock keeps it
     assert rendered.fields["Front"].startswith(f"<p>What does {link} say?</p>")

@@ -10,7 +10,7 @@ import yaml
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from .. import body, engine, limits, options
+from .. import body, engine, limits, options, titles
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import DEFAULT_READ, Kind, Note, Part, ReadOptions, Source
@@ -255,7 +255,8 @@ def _note(
     body.check((question, parts.back, parts.hint), source, problems)
     kind = body.kind_of(question, parts.image, "reverse" in heading.classes or meta.reverse)
     if body.has_markers(parts.back, parts.hint):
-        problems.error(source, "cloze and type-in markers belong before the '-' line")
+        place = body.markers_place((parts.back, parts.hint), source)
+        problems.error(place, "cloze and type-in markers belong before the '-' line")
     front, back = _sides(kind, parts, title, question)
     if kind not in (Kind.CLOZE, Kind.TYPE_IN) and not back.text.strip():
         problems.warning(source, f"card '{heading.text}' has no answer")
@@ -271,13 +272,20 @@ def _note(
         deck=heading.options.get("deck") or deck,
         tags=meta.tags + heading_tags,
         source=source,
-        title=heading.text,
+        title=_title(path, heading, (title, parts.front, parts.back)),
         root=root,
         explicit_id=heading.explicit_id,
         url=meta.url,
         parents=card.parents,
         parts=(front, back, parts.hint),
     )
+
+
+def _title(path: Path, heading: Heading, parts: tuple[Part, ...]) -> str:
+    """The heading as plain text; a heading of no text (an image without alt text) gives
+    the body's first line, then the file and line."""
+    tokens = (token for part in parts for token in part.tokens)
+    return titles.title(tokens, f"{path.name}, line {heading.line}")
 
 
 def _sides(kind: Kind, parts: body.Body, title: Part, question: Part) -> tuple[Part, Part]:

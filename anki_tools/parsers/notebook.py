@@ -19,7 +19,7 @@ from typing import Any
 
 import nbformat
 
-from .. import body, engine, highlight, limits
+from .. import body, engine, highlight, limits, titles
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
 from ..notes import DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
@@ -30,10 +30,6 @@ from .common import deck_from_path, read_text
 NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
 META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
 HEADING_LINE_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t].*)?$")
-TITLE_SKIP_RE = re.compile(r"^\s*(?:-[ih]?|\(Q\)|`{3,}.*|~{3,}.*|\$\$)\s*$")
-# An image in the title would show in every card's footer: its alt text is enough.
-TITLE_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)|<img\b[^>]*>", re.IGNORECASE)
-TITLE_LENGTH = 80
 ROLE_TAGS = ("card", "front", "back")
 JSON_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 JSON_STRUCTURE_RE = re.compile(JSON_STRING_RE.pattern + r"|[\[\]{}]")
@@ -377,11 +373,11 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
     """A markdown cell as a card: the card-body grammar of a Markdown note."""
     source = cell.source
     mark = problems.mark()
-    lines = text.split("\n")
     parts = _parts(text, source, problems, cell.budget)
     body.check((parts.front, parts.back, parts.hint), source, problems)
     if body.has_markers(parts.back, parts.hint):
-        problems.error(source, "cloze and type-in markers belong before the '-' line")
+        place = body.markers_place((parts.back, parts.hint), source)
+        problems.error(place, "cloze and type-in markers belong before the '-' line")
     reverse = "reverse" in cell.tags
     if reverse and not parts.split:
         problems.warning(source, "the 'reverse' tag needs a '-' line with an answer after it")
@@ -396,7 +392,7 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
         back=[parts.back],
         hint=parts.hint,
         source=source,
-        title=_title(lines),
+        title=_title(parts, cell),
         settings=settings,
         cell_id=cell.cell_id,
         question=parts.front,
@@ -413,11 +409,14 @@ def _parts(text: str, source: Source, problems: Problems, budget: TokenBudget) -
     tokens, env = engine.parse_blocks(text, budget)
     lines = text.split("\n")
     finished = engine.finish_source(tokens, env)
-    return body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
+    split = body.split_body(tokens, lines, (0, len(lines)), env, source, problems, finished)
+    for part in (split.front, split.back, split.hint):
+        body.in_cell(part, source.cell or 0)
+    return split
 
 
 def _join_markdown(draft: Draft, cell: Cell, text: str, problems: Problems) -> None:
-    part = body.text_part(text, 1, cell.budget)
+    part = body.in_cell(body.text_part(text, 1, cell.budget), cell.number)
     body.check((part,), cell.source, problems)
     if cell.role == "back" and body.has_markers(part):
         problems.error(cell.source, "cloze and type-in markers belong on the front")
@@ -440,7 +439,7 @@ def _code_cell(
     `front` and `back` add its code and outputs to the card above."""
     mark = problems.mark()
     code = outputs.code_cell(cell.node, cell.number, language, cell.source, problems)
-    shown = _shown(code, cell.tags, cell.budget)
+    shown = _shown(code, cell)
     if cell.role == "card" and _answers(previous, cell):
         assert previous is not None
         previous.back.extend(shown)
@@ -477,13 +476,13 @@ def _answers(draft: Draft | None, cell: Cell) -> bool:
     return draft is not None and draft.answerable and draft.cell == cell.above
 
 
-def _shown(
-    code: outputs.CellMarkdown, tags: frozenset[str], budget: TokenBudget
-) -> tuple[Part, Part]:
+def _shown(code: outputs.CellMarkdown, cell: Cell) -> tuple[Part, Part]:
     """Code and outputs, minus what Jupyter Book's remove-/hide- tags leave out."""
-    source = "" if tags & {"remove-input", "hide-input"} else code.code
-    shown = "" if tags & {"remove-output", "hide-output"} else code.outputs
-    return body.text_part(source, None, budget), body.text_part(shown, None, budget)
+    source = "" if cell.tags & {"remove-input", "hide-input"} else code.code
+    shown = "" if cell.tags & {"remove-output", "hide-output"} else code.outputs
+    parts = (body.text_part(text, None, cell.budget) for text in (source, shown))
+    code_part, outputs_part = (body.in_cell(part, cell.number) for part in parts)
+    return code_part, outputs_part
 
 
 def _joined(draft: Draft, cell: Cell, files: dict[str, bytes], problems: Problems) -> None:
@@ -515,18 +514,11 @@ def _attachments(cell: Cell, problems: Problems) -> dict[str, bytes]:
     return files
 
 
-def _title(lines: list[str]) -> str:
-    """The first line of text, for the Source field: headings lose their `#`."""
-    for line in lines:
-        if line.strip() and not TITLE_SKIP_RE.match(line):
-            text = line.strip().lstrip("#").strip()
-            text = TITLE_IMAGE_RE.sub(lambda m: m.group(1) or "", text).strip()
-            if not text:
-                continue
-            if len(text) > TITLE_LENGTH:
-                text = text[:TITLE_LENGTH].rsplit(" ", 1)[0] + " …"
-            return text
-    return "(untitled)"
+def _title(parts: body.Body, cell: Cell) -> str:
+    """The cell's first line of text, for the Source field: plain text (headings lose
+    their `#`, images show their alt text); a cell of none gives its file and number."""
+    tokens = (token for part in (parts.front, parts.back, parts.hint) for token in part.tokens)
+    return titles.title(tokens, f"{cell.source.path.name}, cell {cell.number}")
 
 
 def _note(draft: Draft, root: Path, language: str | None) -> Note:
