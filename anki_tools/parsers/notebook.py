@@ -8,8 +8,8 @@ where they go: `card`, `front`, `back`; `skip` leaves any cell out.
 Which markdown cells are cards is the cell mode (`anki: {cells: ...}` in the notebook
 metadata, else a deck config's `cells:`, else `--cells`): `all` is the rule above,
 `marked` keeps only cells with card markup (see `_is_marked`), and `auto`, the default,
-is `all` for a notebook with markup in any cell and no cards, with a warning, for a
-notebook with none, so a notebook of prose never becomes a deck of one-sided cards.
+is `all` for a notebook with markup in any cell; one with none gives no cards and a
+warning, so a notebook of prose never becomes a deck of one-sided cards.
 """
 
 from __future__ import annotations
