@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import pipeline
 from .errors import AnkiToolsError
+from .notes import CELL_MODES
 from .result import BuildResult
 
 # Set by VS Code in the kernel's namespace; Jupyter Server sets the environment variable
@@ -22,6 +23,7 @@ def export_notebook(
     deck: str | None = None,
     *,
     keep_going: bool = False,
+    cells: str | None = None,
 ) -> BuildResult:
     """Build a notebook into an `.apkg` and return what happened.
 
@@ -31,15 +33,19 @@ def export_notebook(
     deck updates the notes already imported. `deck` is used where the notebook names
     no deck in a `DECK =` cell; it wins over the notebook metadata's `anki.deck`. The
     notebook is read from disk: save it first. Content errors are in the result, not
-    raised; nothing is written when there are errors unless `keep_going`.
+    raised; nothing is written when there are errors unless `keep_going`. `cells`
+    (auto, all, marked) says which markdown cells are cards where the notebook's
+    metadata does not: see docs/notebooks.md.
     """
     path = Path(notebook) if notebook is not None else this_notebook()
     if not path.is_file():
         raise AnkiToolsError(f"no such notebook: {path}")
+    if cells is not None and cells not in CELL_MODES:
+        raise AnkiToolsError(f"cells must be one of {', '.join(CELL_MODES)}, not {cells!r}")
     target = Path(output) if output is not None else path.with_suffix(".apkg")
     if target.suffix != ".apkg":
         raise AnkiToolsError(f"the output must end in .apkg: {target}")
-    return pipeline.build([path], target, deck=deck, keep_going=keep_going)
+    return pipeline.build([path], target, deck=deck, keep_going=keep_going, cells=cells)
 
 
 def this_notebook() -> Path:

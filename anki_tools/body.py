@@ -46,6 +46,14 @@ class Body:
     hint: Part
     image: bool  # a `-i` line: the back replaces the front when flipped
     split: bool  # a `-` or `-i` line was present
+    separated: bool = False  # any separator line (`-`, `-h`, `-i`) was present
+
+    @property
+    def has_card_markup(self) -> bool:
+        """Is this text written as a card? A separator line, or cloze or type-in markers
+        on its front. Notebooks' `marked` and `auto` cell modes ask this (with the
+        card/front/back cell tags); plain prose has none of it."""
+        return self.separated or has_markers(self.front)
 
 
 def split_body(
@@ -80,7 +88,7 @@ def split_body(
         current, start, chunk = target, line + 1, []
     parts[current].append((start, span[1], chunk))
     made = {name: _part(pieces, lines, None if finished else env) for name, pieces in parts.items()}
-    return Body(made["front"], made["back"], made["hint"], image, "back" in seen)
+    return Body(made["front"], made["back"], made["hint"], image, "back" in seen, bool(seen))
 
 
 def _part(

@@ -12,11 +12,11 @@ from typing import Any
 
 from nbconvert.exporters import Exporter
 from nbconvert.utils.exceptions import ConversionException
-from traitlets import Bool, Unicode
+from traitlets import Bool, Enum, Unicode
 
 from . import lock, pipeline
 from .errors import AnkiToolsError, Problem, Problems, Severity
-from .notes import Source
+from .notes import CELL_MODES, ReadOptions, Source
 from .parsers import notebook
 from .result import BuildResult
 
@@ -35,6 +35,13 @@ class AnkiExporter(Exporter):
     deck = Unicode(None, allow_none=True, help="Deck for cards the notebook names none for.").tag(
         config=True
     )
+    cells = Enum(
+        CELL_MODES,
+        None,
+        allow_none=True,
+        help="Which markdown cells are cards (auto, all, marked) if the notebook's "
+        "metadata does not say; auto when unset.",
+    ).tag(config=True)
     keep_going = Bool(False, help="Write the good cards even if some have errors.").tag(config=True)
 
     def _file_extension_default(self) -> str:
@@ -59,7 +66,9 @@ class AnkiExporter(Exporter):
         problems = Problems()
         parsed = notebook.with_saved_ids(path, nb_copy, self._saved_ids(path, nb_copy))
         try:
-            notes = notebook.notes_from(parsed, path.parent, self.deck, problems)
+            notes = notebook.notes_from(
+                parsed, path.parent, self.deck, problems, ReadOptions(cells=self.cells)
+            )
         except AnkiToolsError as error:
             problems.add(error, Source(path))
             notes = []

@@ -509,7 +509,7 @@ def test_unknown_kernel_language_warns_and_still_builds_the_code(run: Run, tmp_p
 def test_notebook_without_cards_warns(run: Run, tmp_path: Path) -> None:
     empty = notebook([md("# Only a title", "t"), md("DECK = Nothing", "d"), code("x = 1", "c")])
     write(tmp_path / "notes", {"empty.ipynb": empty, "good.ipynb": GOOD_NOTEBOOK})
-    result = run("build", "notes", "-o", "out.apkg")
+    result = run("build", "notes", "-o", "out.apkg", "--cells", "all")
 
     assert result.exit_code == 0, result.output
     assert problems(result) == [
@@ -521,7 +521,7 @@ def test_notebook_without_cards_warns(run: Run, tmp_path: Path) -> None:
 
 def test_notebook_without_cards_alone_builds_nothing(run: Run, tmp_path: Path) -> None:
     write(tmp_path / "notes", {"empty.ipynb": notebook([md("# Only a title", "t")])})
-    result = run("build", "notes/empty.ipynb", "-o", "out.apkg")
+    result = run("build", "notes/empty.ipynb", "-o", "out.apkg", "--cells", "all")
 
     assert_failed_and_wrote_nothing(result, tmp_path / "out.apkg")
     assert warnings_of(result) == [

@@ -209,7 +209,7 @@ def test_a_notebook_nesting_1000_deep_is_an_error_at_the_line(project: Path) -> 
 def test_a_notebook_nesting_to_the_limit_builds(project: Path) -> None:
     """JSON exactly NOTEBOOK_MAX_JSON_DEPTH deep is read, validated and built."""
     (project / "notes" / "deep.ipynb").write_text(notebook_json(96), encoding="utf-8")
-    result = run("build", "notes", "-o", "out.apkg")
+    result = run("build", "notes", "-o", "out.apkg", "--cells", "all")
     assert result.exit_code == 0, result.output
     assert "2 notes, 2 cards" in result.stdout
 
@@ -343,7 +343,7 @@ def test_a_notebook_without_nbformat_minor_is_an_invalid_notebook(project: Path)
     cell = {"cell_type": "markdown", "metadata": {}, "source": OTHER}
     notebook = {"nbformat": 4, "metadata": {}, "cells": [cell]}
     (project / "notes" / "v.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
-    result = run("check", "notes")
+    result = run("check", "notes", "--cells", "all")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines() == [
         "notes/v.ipynb: warning: not a valid notebook (nbformat 4.?): "

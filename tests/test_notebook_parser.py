@@ -24,7 +24,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from anki_tools import identity, pipeline
 from anki_tools.errors import Problems, SourceError
 from anki_tools.media import media_name
-from anki_tools.notes import Kind, Note, RenderedNote
+from anki_tools.notes import Kind, Note, ReadOptions, RenderedNote
 from anki_tools.parsers import notebook
 from anki_tools.render import Renderer
 
@@ -78,8 +78,11 @@ def display(data: dict[str, Any], metadata: dict[str, Any] | None = None) -> Any
 
 
 def parse_file(path: Path, root: Path, deck: str | None = None) -> Parsed:
+    """Parsed with `cells: all`, jupyter-to-anki's rule that these tests pin (the
+    default, auto, gives no cards for a notebook without card markup: see
+    test_notebook_cells.py)."""
     problems = Problems()
-    notes = notebook.parse(path, root, deck, problems)
+    notes = notebook.parse(path, root, deck, problems, ReadOptions(cells="all"))
     return Parsed(notes, [str(problem) for problem in problems.items])
 
 
@@ -773,8 +776,8 @@ def test_tags_cell_replaces_metadata_tags(nb) -> None:
 @pytest.mark.parametrize(
     ("anki", "message"),
     [
-        ("deck", "notebook metadata 'anki' must be a mapping (deck, tags)"),
-        (["deck"], "notebook metadata 'anki' must be a mapping (deck, tags)"),
+        ("deck", "notebook metadata 'anki' must be a mapping (deck, tags, cells)"),
+        (["deck"], "notebook metadata 'anki' must be a mapping (deck, tags, cells)"),
         ({"deck": "D", "reverse": True}, "unknown key 'reverse' in notebook metadata 'anki'"),
         ({"deck": 3}, "notebook metadata 'anki.deck' must be a text"),
         ({"tags": {"a": 1}}, "'tags' must be a list or a space-separated string"),

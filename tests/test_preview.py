@@ -51,7 +51,7 @@ def test_cards_render_exactly_as_anki_renders_them(tmp_path: Path) -> None:
         sides = cards_of(note_types[note.note.kind], note.fields, note.note.tags)
         for ordinal, side in enumerate(sides):
             ours[(note.guid, ordinal)] = (side.question, side.answer)
-    assert len(anki) == 58
+    assert len(anki) == 62
     assert ours == anki
 
 
@@ -64,11 +64,11 @@ def test_attribute_escape_matches_anki() -> None:
 def test_preview_command_writes_the_page_and_the_media(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", str(tmp_path / "pv")])
     assert result.exit_code == 0, result.output
-    assert result.output.strip().endswith("index.html: 46 notes, 58 cards, 5 media")
+    assert result.output.strip().endswith("index.html: 49 notes, 62 cards, 5 media")
     files = sorted(path.name for path in (tmp_path / "pv").iterdir())
     assert files[-1] == "index.html" and len(files) == 6
     page = (tmp_path / "pv" / "index.html").read_text(encoding="utf-8")
-    assert "<title>Card preview (58 cards)</title>" in page
+    assert "<title>Card preview (62 cards)</title>" in page
     assert "http://" not in page.split('<script type="application/json"')[0]
 
 
@@ -107,9 +107,9 @@ def frame_body_classes(page: Page) -> list[str]:
 def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Path):
     seen = watch(page)
     open_preview(page, preview_page)
-    assert page.locator("article.pv-card").count() == 58
+    assert page.locator("article.pv-card").count() == 62
     assert page.locator("article.pv-card iframe").count() == 116
-    assert page.inner_text("#pv-count") == "58 cards"
+    assert page.inner_text("#pv-count") == "62 cards"
     first = page.locator("article.pv-card").first
     assert re.fullmatch(r"examples/\S+:\d+", first.locator(".pv-source").inner_text())
     # The sides are the card pages themselves, with the card script running in them.
@@ -126,13 +126,13 @@ def test_search_filters_the_cards(page: Page, preview_page: Path):
     visible = page.locator("article.pv-card:not([hidden])")
     assert visible.count() == 1
     assert "numpy-pandas.ipynb:cell" in visible.locator(".pv-source").inner_text()
-    assert page.inner_text("#pv-count") == "1 of 58 cards"
+    assert page.inner_text("#pv-count") == "1 of 62 cards"
     page.fill("#pv-search", "rust ownership")  # every word must match
-    assert 0 < page.locator("article.pv-card:not([hidden])").count() < 58
+    assert 0 < page.locator("article.pv-card:not([hidden])").count() < 62
     page.fill("#pv-search", "no card says this")
     assert page.locator("article.pv-card:not([hidden])").count() == 0
     page.fill("#pv-search", "")
-    assert page.locator("article.pv-card:not([hidden])").count() == 58
+    assert page.locator("article.pv-card:not([hidden])").count() == 62
 
 
 @pytest.mark.browser

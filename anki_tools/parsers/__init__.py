@@ -53,9 +53,15 @@ def parse_file(
     except OSError as error:
         problems.error(Source(path), f"cannot read: {error.strerror}")
         return []
-    if not notes and not problems.errors_since(mark):
+    if not notes and not problems.errors_since(mark) and not _said_empty(problems, mark, path):
         problems.warning(Source(path), f"no cards found ({no_cards_hint(path)})")
     return notes
+
+
+def _said_empty(problems: Problems, mark: int, path: Path) -> bool:
+    """Did the parser say itself why the file gave no cards (a notebook's cell mode does)?"""
+    said = problems.items[mark:]
+    return any(p.source == Source(path) and p.message.startswith("no cards found") for p in said)
 
 
 def is_source(path: Path) -> bool:

@@ -4,6 +4,12 @@ Compatible with jupyter-to-anki notebooks: every markdown cell is a card unless 
 holds only headings or only `DECK =` / `TAGS =` / `URL =` lines (meta cells, which
 apply to the cells below). Code cells are ignored unless a Jupyter cell tag says
 where they go: `card`, `front`, `back`; `skip` leaves any cell out.
+
+Which markdown cells are cards is the cell mode (`anki: {cells: ...}` in the notebook
+metadata, else a deck config's `cells:`, else `--cells`): `all` is the rule above,
+`marked` keeps only cells with card markup (see `_is_marked`), and `auto`, the default,
+is `all` for a notebook with markup in any cell; one with none gives no cards and a
+warning, so a notebook of prose never becomes a deck of one-sided cards.
 """
 
 from __future__ import annotations
@@ -22,12 +28,22 @@ import nbformat
 from .. import body, engine, highlight, limits, titles
 from ..budget import TokenBudget, TooLarge
 from ..errors import Problems, SourceError
-from ..notes import DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
+from ..notes import CELL_MODES, DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
 from ..tags import checked_tags, split_tags
 from . import notebook_schema, outputs
 from .common import deck_from_path, read_text
 
 NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
+MARKED_HINT = (
+    "with cells: marked, only cells with card markup are cards: a '-', '-h' or '-i' line, "
+    "cloze or type-in markers, or a card/front/back cell tag"
+)
+NO_MARKUP = (
+    "no cards found: no cell has card markup, so this notebook is read as notes, not "
+    "cards. Mark its cards with a '-' line (or '-h', '-i', cloze or type-in markers, or a "
+    "card/front/back cell tag), or make every markdown cell a card with --cells all "
+    "(notebook metadata anki: {cells: all}, a deck config: cells: all)"
+)
 META_LINE_RE = re.compile(r"^\s*(deck|tags|url)\s*=\s*(.*?)\s*$", re.IGNORECASE)
 HEADING_LINE_RE = re.compile(r"^ {0,3}#{1,6}(?:[ \t].*)?$")
 ROLE_TAGS = ("card", "front", "back")
@@ -36,7 +52,7 @@ JSON_STRUCTURE_RE = re.compile(JSON_STRING_RE.pattern + r"|[\[\]{}]")
 NOT_BRACKET_RE = re.compile(r"[^\[\]{}]+")
 BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 MAX_DEPTH = limits.NOTEBOOK_MAX_JSON_DEPTH
-METADATA_KEYS = {"deck", "tags"}
+METADATA_KEYS = {"deck", "tags", "cells"}
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,7 @@ class Draft:
     question: Part  # the Markdown that decides cloze / type-in: never code or outputs
     cell: int  # the last cell that joined this card
     answerable: bool  # a one-sided markdown question that a `card` code cell may answer
+    marked: bool = True  # has card markup (see _is_marked): `auto` asks
     broken: bool = False  # a cell of this card has an error: the card is left out
     image: bool = False
     reverse: bool = False
@@ -84,7 +101,12 @@ def parse(
     path: Path, root: Path, deck: str | None, problems: Problems, read: ReadOptions = DEFAULT_READ
 ) -> list[Note]:
     """Parse one notebook file into cards."""
-    return notes_from(read_notebook(path, problems), root, deck, problems, read)
+    notebook = read_notebook(path, problems)
+    mark = problems.mark()
+    notes = notes_from(notebook, root, deck, problems, read)
+    if not notes and not problems.errors_since(mark) and cell_mode(notebook, read) == "marked":
+        problems.warning(Source(path), f"no cards found ({MARKED_HINT})")
+    return notes
 
 
 def read_notebook(path: Path, problems: Problems) -> Notebook:
@@ -206,6 +228,7 @@ def notes_from(
 ) -> list[Note]:
     """Walk the cells top to bottom, keeping the meta settings and the cards built so far."""
     settings = _defaults(notebook, root, deck, problems)
+    mode = cell_mode(notebook, read)
     language = _language(notebook.node.metadata, notebook.path, problems)
     for cell_id in notebook.repeated_ids:
         problems.warning(
@@ -214,6 +237,7 @@ def notes_from(
             "their cards are known by their front text",
         )
     drafts: list[Draft] = []
+    marked = False  # any cell with card markup, for `auto`
     # One budget for all cells: their tokens are kept until the notebook is built.
     for cell in _cells(notebook, problems, TokenBudget()):
         previous = drafts[-1] if drafts else None
@@ -226,16 +250,27 @@ def notes_from(
                 if meta is not None:
                     settings = meta
                 elif not _is_heading_only(text):
-                    draft = _markdown_cell(previous, cell, text, settings, problems)
+                    draft = _markdown_cell(previous, cell, text, settings, problems, mode)
             elif cell.node.cell_type == "code" and cell.role is not None:
                 draft = _code_cell(previous, cell, language, settings, problems)
         except TooLarge as error:  # nothing of the notebook is built
             raise SourceError(error.message, cell.source) from None
+        marked = marked or cell.role is not None or (draft is not None and draft.marked)
         if draft is not None:
             drafts.append(draft)
         elif previous is not None and previous.cell == cell.number and problems.errors_since(mark):
             previous.broken = True  # the cell joined it and brought an error along
+    if mode == "auto" and not marked:
+        problems.warning(Source(notebook.path), NO_MARKUP)
+        return []
     return [_note(draft, root, language) for draft in drafts if _complete(draft, problems)]
+
+
+def cell_mode(notebook: Notebook, read: ReadOptions) -> str:
+    """Which markdown cells are cards: the notebook's metadata says first (checked by
+    `_defaults`), then the deck config or command line (`read`), else `auto`."""
+    anki = _mapping(notebook.node.metadata.get("anki"))
+    return str(anki.get("cells") or read.cells or "auto")
 
 
 def _complete(draft: Draft, problems: Problems) -> bool:
@@ -262,17 +297,24 @@ def _cells(notebook: Notebook, problems: Problems, budget: TokenBudget) -> Itera
 
 
 def _defaults(notebook: Notebook, root: Path, deck: str | None, problems: Problems) -> Settings:
-    """Notebook metadata `anki: {deck, tags}`; `--deck` wins over its deck."""
+    """Notebook metadata `anki: {deck, tags, cells}`; `--deck` wins over its deck."""
     source = Source(notebook.path)
     anki = notebook.node.metadata.get("anki", {})
     if not isinstance(anki, dict):
-        raise SourceError("notebook metadata 'anki' must be a mapping (deck, tags)", source)
+        raise SourceError("notebook metadata 'anki' must be a mapping (deck, tags, cells)", source)
     unknown = sorted(set(anki) - METADATA_KEYS)
     if unknown:
         raise SourceError(f"unknown key '{unknown[0]}' in notebook metadata 'anki'", source)
     default_deck = anki.get("deck")
     if default_deck is not None and not isinstance(default_deck, str):
         raise SourceError("notebook metadata 'anki.deck' must be a text", source)
+    cells = anki.get("cells")
+    if cells is not None and cells not in CELL_MODES:
+        known = ", ".join(CELL_MODES)
+        shown = f"'{cells}'" if isinstance(cells, str) else json.dumps(cells)
+        raise SourceError(
+            f"notebook metadata 'anki.cells' must be one of {known}, not {shown}", source
+        )
     return Settings(
         deck=deck or default_deck or deck_from_path(notebook.path, root),
         tags=checked_tags(split_tags(anki.get("tags"), source), source, problems),
@@ -357,7 +399,12 @@ def _is_heading_only(text: str) -> bool:
 
 
 def _markdown_cell(
-    previous: Draft | None, cell: Cell, text: str, settings: Settings, problems: Problems
+    previous: Draft | None,
+    cell: Cell,
+    text: str,
+    settings: Settings,
+    problems: Problems,
+    mode: str,
 ) -> Draft | None:
     """A card of its own, or (tagged `front` / `back`) text added to the card above."""
     if cell.role in ("front", "back"):
@@ -366,14 +413,28 @@ def _markdown_cell(
         else:
             _join_markdown(previous, cell, text, problems)
         return None
-    return _markdown_draft(cell, text, settings, problems)
+    return _markdown_draft(cell, text, settings, problems, mode)
 
 
-def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problems) -> Draft | None:
-    """A markdown cell as a card: the card-body grammar of a Markdown note."""
+def _is_marked(cell: Cell, parts: body.Body) -> bool:
+    """Card markup, what `marked` and `auto` look for: a card/front/back cell tag (on any
+    cell), or the card grammar in the text (a separator line, cloze or type-in markers)."""
+    return cell.role is not None or parts.has_card_markup
+
+
+def _markdown_draft(
+    cell: Cell, text: str, settings: Settings, problems: Problems, mode: str
+) -> Draft | None:
+    """A markdown cell as a card: the card-body grammar of a Markdown note. In `marked`
+    mode a cell without card markup is prose, not a card: nothing about it is reported."""
     source = cell.source
+    prose = Problems()  # what the cell's parse finds is said only if the cell is a card
+    parts = _parts(text, source, prose, cell.budget)
+    marked = _is_marked(cell, parts)
+    if mode == "marked" and not marked:
+        return None
     mark = problems.mark()
-    parts = _parts(text, source, problems, cell.budget)
+    problems.extend(prose.items)
     body.check((parts.front, parts.back, parts.hint), source, problems)
     if body.has_markers(parts.back, parts.hint):
         place = body.markers_place((parts.back, parts.hint), source)
@@ -401,6 +462,7 @@ def _markdown_draft(cell: Cell, text: str, settings: Settings, problems: Problem
         image=parts.image,
         reverse=reverse and parts.split,
         attachments=attachments,
+        marked=marked,
     )
 
 
