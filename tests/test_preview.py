@@ -102,17 +102,18 @@ def page(browser: Browser, preview_page: Path) -> Iterator[Page]:
 
 
 def render_every_side(page: Page) -> None:
-    """Scroll to each card whose sides are not made yet (the page makes them near the
-    window) until every card has its sides, each fitted while in view (Chromium lays out
-    a frame out of view only when it is scrolled to)."""
-    waiting = "article.pv-card:not([data-pv-rendered])"
-    while page.locator(waiting).count():
-        page.locator(waiting).first.scroll_into_view_if_needed()
+    """Scroll to each card in turn (the page makes a card's sides near the window) and
+    wait until its sides fit, while in view: Chromium may lay out a frame out of view
+    only when it is scrolled to."""
+    for article in page.query_selector_all("article.pv-card"):
+        article.scroll_into_view_if_needed()
         page.wait_for_function(
-            "a => a.hasAttribute('data-pv-rendered')", arg=page.query_selector(waiting)
+            "a => a.hasAttribute('data-pv-rendered')"
+            " && a.querySelectorAll('iframe[data-pv-sized]').length === 2",
+            arg=article,
         )
-        wait_for_sides(page)
     page.evaluate("window.scrollTo(0, 0)")
+    wait_for_sides(page)
 
 
 def frame_body_classes(page: Page) -> list[str]:
