@@ -12,25 +12,24 @@ Media files sit beside it. Nothing is fetched from anywhere.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import mimetypes
-import re
 from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 
 from .card_render import cards_of
-from .errors import OutputError, Problem
+from .errors import OutputError, Problem, Severity
 from .files import write_atomically
 from .notes import Kind, RenderedNote, Source
 from .result import plural
 from .templates import NoteType
 
 PAGE_NAME = "index.html"
-TAG_RE = re.compile(r"<[^>]+>")
 # Python's own table, not the system's: the same page on every machine.
 MIME_TYPES = mimetypes.MimeTypes()
+Json = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class PreviewCard:
     note_type: str
     card: str
     tags: str
-    search: str  # the card's text, lowercased, for the search box
+    search: str  # the card's text as shown, lowercased, for the search box
     css: str  # a key into the page's CSS table
     front: str
     back: str
@@ -55,13 +54,21 @@ def write_preview(
     problems: list[Problem],
 ) -> int:
     """Write index.html and the media files into `folder`; return the number of cards."""
-    cards = [card for note in notes for card in _cards(note, note_types[note.note.kind])]
+    cards: list[PreviewCard] = []
+    places: list[Source] = []  # each card's note's source, for the problems' links
+    for note in notes:
+        made = _cards(note, note_types[note.note.kind])
+        cards += made
+        places += [note.note.source] * len(made)
     styles = {str(nt.id): nt.css for nt in note_types.values()}
     try:
         folder.mkdir(parents=True, exist_ok=True)
         for media in {m.name: m for note in notes for m in note.media}.values():
             _write_file(folder / media.name, media.data)
-        page = _page(cards, styles, _data_urls(notes), problems)
+        listed: list[Json] = [
+            {"text": str(p), "card": _card_of(p, places, problems)} for p in problems
+        ]
+        page = _page(cards, styles, _data_urls(notes), listed)
         _write_file(folder / PAGE_NAME, page.encode("utf-8"))
     except OSError as error:
         where = Source(Path(error.filename)) if error.filename else Source(folder)
@@ -79,9 +86,9 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def _cards(note: RenderedNote, note_type: NoteType) -> list[PreviewCard]:
-    text = " ".join(TAG_RE.sub(" ", value) for value in note.fields.values())
+    text = " ".join(shown_text(value) for value in note.fields.values())
     source = str(note.note.source)
-    search = html.unescape(" ".join([source, note.note.deck, *note.note.tags, text])).lower()
+    search = " ".join([source, note.note.deck, *note.note.tags, text]).lower()
     return [
         PreviewCard(
             source=source,
@@ -98,6 +105,106 @@ def _cards(note: RenderedNote, note_type: NoteType) -> list[PreviewCard]:
     ]
 
 
+# Opening one of these starts a new line of text; other tags (a highlighted token's
+# <span>, <code>, <b>) sit inside a line, so `pd.DataFrame` stays one word.
+BLOCK_TAGS = frozenset(
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "div",
+        "dl",
+        "dt",
+        "figcaption",
+        "figure",
+        "footer",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+    ]
+)
+HIDDEN_TAGS = frozenset({"script", "style", "template"})  # text never shown
+
+
+class _ShownText(HTMLParser):
+    """The text of an HTML fragment as a browser shows it, entities decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in HIDDEN_TAGS:
+            self.hidden += 1
+        elif tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in HIDDEN_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+        elif tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def shown_text(fragment: str) -> str:
+    """What a reader sees of `fragment`: code as written, blocks apart, no markup."""
+    parser = _ShownText()
+    parser.feed(fragment)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _order(source: Source) -> tuple[int, int]:
+    """Where a place lies in its file: by cell (a notebook), then line."""
+    return (-1 if source.cell is None else source.cell, source.line or 0)
+
+
+def _card_of(problem: Problem, places: list[Source], problems: list[Problem]) -> int | None:
+    """The index of the card a problem is about: the last card of its file starting at or
+    before it (the file's first card for a problem about the whole file). None for an
+    error, whose card is left out of the page, and for a warning after such an error."""
+    if problem.severity is Severity.ERROR:
+        return None
+    at = _order(problem.source)
+    mine = [i for i, place in enumerate(places) if place.path == problem.source.path]
+    before = [i for i in mine if _order(places[i]) <= at]
+    if not before:
+        return mine[0] if mine else None
+    card = max(before, key=lambda i: (_order(places[i]), -i))  # a note's first card
+    start = _order(places[card])
+    errors = (p for p in problems if p.severity is Severity.ERROR)
+    if any(e.source.path == problem.source.path and start < _order(e.source) <= at for e in errors):
+        return None  # the problem is in a note left out, after the card found
+    return card
+
+
 def _data_urls(notes: list[RenderedNote]) -> dict[str, str]:
     """Each media file as a data: URL, by name: a sandboxed frame cannot load files."""
     urls = {}
@@ -108,13 +215,13 @@ def _data_urls(notes: list[RenderedNote]) -> dict[str, str]:
 
 
 def _page(
-    cards: list[PreviewCard], styles: dict[str, str], media: dict[str, str], problems: list[Problem]
+    cards: list[PreviewCard], styles: dict[str, str], media: dict[str, str], problems: list[Json]
 ) -> str:
     data = {
         "styles": styles,
         "media": media,
         "cards": [asdict(card) for card in cards],
-        "problems": [str(problem) for problem in problems],
+        "problems": problems,
     }
     # In a <script> element only "</" could end it early.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from playwright.sync_api import Browser, Page
 from anki_tools import build
 from anki_tools.card_render import attribute_escape, cards_of
 from anki_tools.cli import main
-from anki_tools.errors import Problems
+from anki_tools.errors import Problem, Problems, Severity
+from anki_tools.notes import Source
 from anki_tools.pipeline import find_sources, parse_sources, render_notes
 from anki_tools.templates import load_note_types
 
@@ -62,7 +64,8 @@ def test_attribute_escape_matches_anki() -> None:
 
 
 def test_preview_command_writes_the_page_and_the_media(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", str(tmp_path / "pv")])
+    output = str(tmp_path / "pv")
+    result = CliRunner().invoke(main, ["preview", str(EXAMPLES), "-o", output, "--skip-readme"])
     assert result.exit_code == 0, result.output
     assert result.output.strip().endswith("index.html: 49 notes, 62 cards, 5 media")
     files = sorted(path.name for path in (tmp_path / "pv").iterdir())
@@ -99,6 +102,21 @@ def page(browser: Browser, preview_page: Path) -> Iterator[Page]:
     context.close()
 
 
+def render_every_side(page: Page) -> None:
+    """Scroll to each card in turn (the page makes a card's sides near the window) and
+    wait until its sides fit, while in view: Chromium may lay out a frame out of view
+    only when it is scrolled to."""
+    for article in page.query_selector_all("article.pv-card"):
+        article.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "a => a.hasAttribute('data-pv-rendered')"
+            " && a.querySelectorAll('iframe[data-pv-sized]').length === 2",
+            arg=article,
+        )
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_for_sides(page)
+
+
 def frame_body_classes(page: Page) -> list[str]:
     return [frame.evaluate("document.body.className") for _, frame in side_frames(page)]
 
@@ -108,6 +126,7 @@ def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Pat
     seen = watch(page)
     open_preview(page, preview_page)
     assert page.locator("article.pv-card").count() == 62
+    render_every_side(page)
     assert page.locator("article.pv-card iframe").count() == 116
     assert page.inner_text("#pv-count") == "62 cards"
     first = page.locator("article.pv-card").first
@@ -194,3 +213,82 @@ def test_dark_sides_start_dark_and_frames_fit_their_cards(page: Page, preview_pa
         for element, frame in side_frames(page)
     ]
     assert max(gaps) < 40  # no frame much taller than its card
+
+
+def page_data(folder: Path) -> dict:  # type: ignore[type-arg]
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    start = page.index('<script type="application/json" id="pv-data">')
+    payload = page[page.index(">", start) + 1 : page.index("</script>", start)]
+    return json.loads(payload.replace("<\\/", "</"))
+
+
+def test_each_problem_names_the_card_it_is_about(tmp_path: Path, write_notes) -> None:
+    """A warning links to the card holding its line; an error's card is left out, and so
+    is any link into it."""
+    root = write_notes(
+        {
+            "a.md": """\
+                ## First
+
+                ```pyhton
+                1
+                ```
+
+                ## Broken
+
+                (S)open
+
+                ```rustt
+                2
+                ```
+
+                ## Third
+
+                ```jawa
+                3
+                ```
+                """,
+            "b.ipynb": "not json",
+        }
+    )
+    result = CliRunner().invoke(main, ["preview", str(root), "-o", str(tmp_path / "pv")])
+    assert result.exit_code == 1
+    data = page_data(tmp_path / "pv")
+    assert [card["source"].rsplit("/", 1)[-1] for card in data["cards"]] == ["a.md:1", "a.md:15"]
+    links = {
+        problem["text"].split("notes/", 1)[1][:24]: problem["card"] for problem in data["problems"]
+    }
+    assert links == {
+        "a.md:3: warning: unknown": 0,
+        "a.md:9: unbalanced spoil": None,
+        "a.md:17: warning: unknow": 1,
+        "b.ipynb:1: not a noteboo": None,
+    }, links
+
+
+def test_a_warning_after_an_error_links_to_no_card() -> None:
+    """The error's note is left out, so the warning after it is not in the card before."""
+    from anki_tools.preview import _card_of
+
+    path = Path("a.md")
+    places = [Source(path, 1), Source(path, 20)]
+    error = Problem(Source(path, 9), "broken", Severity.ERROR)
+    late = Problem(Source(path, 11), "odd", Severity.WARNING)
+    early = Problem(Source(path, 5), "odd", Severity.WARNING)
+    whole = Problem(Source(path), "about the file", Severity.WARNING)
+    problems = [early, error, late, whole]
+    assert [_card_of(p, places, problems) for p in problems] == [0, None, None, 0]
+
+
+def test_search_text_is_the_text_as_shown() -> None:
+    from anki_tools.preview import shown_text
+
+    code = '<pre class="codehilite"><code><span class="n">pd</span><span class="o">.</span>'
+    html = f'{code}<span class="n">DataFrame</span>()</code></pre><p>a &amp; b</p><p>c</p>'
+    assert shown_text(html + "<style>p { x: y }</style><script>s()</script>").split() == [
+        "pd.DataFrame()",
+        "a",
+        "&",
+        "b",
+        "c",
+    ]

@@ -1,4 +1,5 @@
-/* Builds one figure per card side from the JSON above; search and the theme switch.
+/* Builds one figure per card side from the JSON above, as its card nears the window;
+   search, the problems list and the theme switch.
    Each side's frame is sandboxed without allow-same-origin: a card's own script runs in it
    but cannot reach this page, and this page cannot reach into it either, so the side is
    loaded anew to change its theme and tells its height by postMessage (see frame.js). */
@@ -9,8 +10,13 @@
   var search = document.getElementById("pv-search");
   var dark = document.getElementById("pv-dark");
   var count = document.getElementById("pv-count");
-  var frames = [];
+  var frames = [];  // the sides made so far (see render)
   var articles = [];
+  // The card a problem's link went to: the sides made around it grow from their
+  // placeholders' height and push it away, so it is scrolled to again as each one fits,
+  // until the reader scrolls or clicks.
+  var jumpedTo = null;
+  var FEW_PROBLEMS = 5;  // shown open; more start folded under their count
   dark.checked = !!(window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches);
 
   function sideDocument(frame) {
@@ -71,6 +77,7 @@
     }
     frame.style.height = Math.ceil(message.pvHeight) + "px";
     frame.setAttribute("data-pv-sized", "");  // loaded and fitted: tests wait for it
+    if (jumpedTo) { jumpedTo.scrollIntoView(); }
   }
 
   function measure(frame) {
@@ -82,27 +89,58 @@
     entries.forEach(function (entry) { measure(entry.target); });
   });
 
-  function side(label, css, body) {
-    var figure = document.createElement("figure");
-    figure.className = "pv-side";
-    var caption = document.createElement("figcaption");
-    caption.textContent = label;
+  function side(figure, css, body) {
     var frame = document.createElement("iframe");
-    frame.title = label;
+    frame.title = figure.querySelector("figcaption").textContent;
     frame.setAttribute("sandbox", "allow-scripts");  // never allow-same-origin: see above
     frame.side = { css: css, body: withImages(body) };
     frame.load = 0;
     show(frame);
     frames.push(frame);
     if (resized) { resized.observe(frame); }
+    figure.replaceChild(frame, figure.querySelector(".pv-placeholder"));
+  }
+
+  function placeholder(label) {
+    // Keeps the place a side will take, so the page scrolls as if every side were there.
+    var figure = document.createElement("figure");
+    figure.className = "pv-side";
+    var caption = document.createElement("figcaption");
+    caption.textContent = label;
+    var empty = document.createElement("div");
+    empty.className = "pv-placeholder";
     figure.appendChild(caption);
-    figure.appendChild(frame);
+    figure.appendChild(empty);
     return figure;
   }
 
-  data.cards.forEach(function (card) {
+  function render(article) {
+    // Each side is a sandboxed page of its own: thousands at once took Chromium
+    // a minute and more, so a card's sides are made when it comes near the window.
+    if (article.hasAttribute("data-pv-rendered")) { return; }
+    var card = data.cards[article.pvIndex];
+    var figures = article.querySelectorAll("figure.pv-side");
+    var css = data.styles[card.css];
+    side(figures[0], css, card.front);
+    side(figures[1], css, card.back);
+    article.setAttribute("data-pv-rendered", "");  // tests count these
+  }
+
+  // Well ahead of the window, so a side has loaded by the time it is scrolled to.
+  var near = window.IntersectionObserver && new IntersectionObserver(function (entries) {
+    entries.forEach(function (entry) {
+      if (entry.isIntersecting) {
+        near.unobserve(entry.target);
+        render(entry.target);
+      }
+    });
+  }, { rootMargin: "1500px 0px" });
+
+  data.cards.forEach(function (card, index) {
     var article = document.createElement("article");
     article.className = "pv-card";
+    article.id = "pv-card-" + index;  // the problems link here
+    article.pvIndex = index;
     article.setAttribute("data-search", card.search);
     var meta = document.createElement("p");
     meta.className = "pv-meta";
@@ -115,18 +153,43 @@
       (card.tags ? " · " + card.tags : "")));
     var sides = document.createElement("div");
     sides.className = "pv-sides";
-    var css = data.styles[card.css];
-    sides.appendChild(side("Front", css, card.front));
-    sides.appendChild(side("Back", css, card.back));
+    sides.appendChild(placeholder("Front"));
+    sides.appendChild(placeholder("Back"));
     article.appendChild(meta);
     article.appendChild(sides);
     list.appendChild(article);
     articles.push(article);
+    if (near) { near.observe(article); } else { render(article); }
   });
+
+  function problemItem(problem) {
+    var item = document.createElement("li");
+    if (problem.card === null) {
+      item.textContent = problem.text;  // its card is left out of the page
+      return item;
+    }
+    var link = document.createElement("a");
+    link.href = "#pv-card-" + problem.card;
+    link.textContent = problem.text;
+    link.addEventListener("click", function () {
+      var article = articles[problem.card];
+      if (article.hidden) {  // hidden by the search: show every card again
+        search.value = "";
+        filter();
+      }
+      jumpedTo = article;
+    });
+    item.appendChild(link);
+    return item;
+  }
 
   if (data.problems.length) {
     var problems = document.getElementById("pv-problems");
-    problems.textContent = data.problems.join("\n");
+    var n = data.problems.length;
+    problems.querySelector("summary").textContent = n + (n === 1 ? " problem" : " problems");
+    var items = problems.querySelector("ul");
+    data.problems.forEach(function (problem) { items.appendChild(problemItem(problem)); });
+    problems.open = n <= FEW_PROBLEMS;  // a long list would fill the first screen
     problems.hidden = false;
   }
 
@@ -150,6 +213,9 @@
   }
 
   window.addEventListener("message", fit);
+  ["wheel", "keydown", "touchstart", "pointerdown"].forEach(function (name) {
+    window.addEventListener(name, function () { jumpedTo = null; }, { passive: true });
+  });
   search.addEventListener("input", filter);
   dark.addEventListener("change", theme);
   document.body.classList.toggle("pv-dark", dark.checked);
