@@ -127,7 +127,7 @@ def test_every_card_is_on_the_page_with_both_sides(page: Page, preview_page: Pat
     open_preview(page, preview_page)
     assert page.locator("article.pv-card").count() == 62
     render_every_side(page)
-    assert page.locator("article.pv-card iframe").count() == 116
+    assert page.locator("article.pv-card iframe").count() == 124
     assert page.inner_text("#pv-count") == "62 cards"
     first = page.locator("article.pv-card").first
     assert re.fullmatch(r"examples/\S+:\d+", first.locator(".pv-source").inner_text())
