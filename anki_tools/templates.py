@@ -47,6 +47,7 @@ class NoteType:
     fields: tuple[str, ...]
     cards: tuple[CardTemplate, ...]
     css: str
+    script: str = ""  # the card script at the end of every side (a preview keeps it once)
 
 
 def default_templates_dir() -> Path:
@@ -113,6 +114,7 @@ def _load(folder: Path, css: str, script: str) -> NoteType:
             fields=tuple(str(name) for name in meta["fields"]),
             cards=cards,
             css=css,
+            script=script,
         )
     except (KeyError, TypeError, ValueError) as error:
         raise TemplateError(f"bad note type metadata: {error!r}", Source(folder / META)) from error

@@ -114,6 +114,12 @@
     return figure;
   }
 
+  // The page keeps the card script once per note type (preview.py): each side gets
+  // it back where the mark is.
+  function withScript(body, script) {
+    return body.split(data.scriptMark).join(script);
+  }
+
   function render(article) {
     // Each side is a sandboxed page of its own: thousands at once took Chromium
     // a minute and more, so a card's sides are made when it comes near the window.
@@ -121,8 +127,9 @@
     var card = data.cards[article.pvIndex];
     var figures = article.querySelectorAll("figure.pv-side");
     var css = data.styles[card.css];
-    side(figures[0], css, card.front);
-    side(figures[1], css, card.back);
+    var script = data.scripts[card.css];
+    side(figures[0], css, withScript(card.front, script));
+    side(figures[1], css, withScript(card.back, script));
     article.setAttribute("data-pv-rendered", "");  // tests count these
   }
 
