@@ -12,6 +12,8 @@ A step is a dict:
     switch  "light" or "dark": switch live after drawing (Anki only toggles body classes)
     click   CSS selector: a real mouse click on the element's centre
     keys    text typed with real key presses; key: one named key ("Return", "Tab")
+    until   JavaScript condition to wait for (up to `within` seconds, 30 by default); the
+            step goes on either way, so that its probe shows what happened instead
     probe   JavaScript expression whose JSON value is the step's result; `style(selector,
             ...properties)` and `rect(selector)` are there to help
     shot    file name of a screenshot of the reviewer, saved in the folder's "shots"
@@ -193,6 +195,10 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
             QTest.keyClicks(target, step["keys"])
         if "key" in step:
             QTest.keyClick(target, getattr(Qt.Key, f"Key_{step['key']}"))
+        if "until" in step:
+            deadline = time.monotonic() + step.get("within", 30)
+            while not (yield step["until"]) and time.monotonic() < deadline:
+                yield POLL
         if "probe" in step:
             # eval inside try: a mistake in the probe fails the step instead of giving null.
             code = json.dumps(f"{HELPERS} ({step['probe']})")

@@ -40,6 +40,11 @@ NOTES = {
 
         Yes.
 
+        ## Type card
+
+            >>> 2 + 2
+            {{{4}}}
+
         ## Plain card
 
         Plain answer.
@@ -49,6 +54,11 @@ NOTES = {
 SPOILER = '"Source:*Spoiler card*"'
 NUMBERED = '"Source:*Numbered code*"'
 PLAIN = '"Source:*Plain card*"'
+TYPEIN = '"Source:*Type card*"'
+ANSWER_DRAWN = (
+    "!!document.querySelector('.at-back') && "
+    "getComputedStyle(document.getElementById('qa')).opacity === '1'"
+)
 
 LINENOS = "style('span.linenos', 'background-color', 'color')"
 SPOILER_STYLE = (
@@ -100,6 +110,27 @@ STEPS: list[dict[str, Any]] = [
         "shot": "answer-light.png",
     },
     {"name": "rule dark", "switch": "dark", "probe": ANSWER_RULE, "shot": "answer-dark.png"},
+    # Real key presses on a type-in card: no click first, as a learner with a keyboard.
+    {
+        "name": "typein front",
+        "theme": "light",
+        "find": TYPEIN,
+        "side": "question",
+        "probe": "document.activeElement.className",
+    },
+    {
+        "name": "typein typed",
+        "keys": "4",
+        "probe": "document.querySelector('.at-typein-input').value",
+    },
+    {
+        "name": "typein enter",
+        "key": "Return",
+        "until": ANSWER_DRAWN,
+        "shot": "typein-answer.png",
+        "probe": "{back: !!document.querySelector('.at-back'),"
+        " right: !!document.querySelector('.at-back .at-typein.at-right')}",
+    },
 ]
 
 
@@ -182,6 +213,16 @@ def test_answer_rule_is_one_designed_pixel(shown: dict[str, Any], mode: str, col
     assert rule["border-top-width"] == "1px"
     wanted = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
     assert rgb(rule["border-top-color"]) == wanted
+
+
+def test_typein_box_has_the_keyboard_when_the_front_shows(shown: dict[str, Any]) -> None:
+    assert shown["typein front"] == "at-typein-input"
+    assert shown["typein typed"] == "4"  # typed into the box, not taken as reviewer shortcuts
+
+
+def test_enter_in_a_typein_box_shows_the_answer(shown: dict[str, Any]) -> None:
+    # As Enter in Anki's own {{type:}} box does; the typed answer is marked right.
+    assert shown["typein enter"] == {"back": True, "right": True}
 
 
 def test_screenshots_are_saved_for_a_person(shown: dict[str, Any]) -> None:
