@@ -179,6 +179,13 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                 "the theme switch",
             )
         target = reviewer.web.focusProxy()
+        if "click" in step or "keys" in step or "key" in step:
+            # Input before the new side is on screen can hit the old frame and be lost.
+            yield from _painted()
+        if "keys" in step or "key" in step:
+            # Keys reach the page only once Qt has given the web view the keyboard.
+            reviewer.web.setFocus()
+            yield from _until("document.hasFocus()", "the reviewer to have the keyboard")
         if "click" in step:
             box = yield f"{HELPERS} rect({json.dumps(step['click'])})"
             if box is None:
@@ -211,9 +218,7 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                 raise ValueError(f"probe {step['name']!r} failed: {answer.get('error')}")
             results[step["name"]] = answer["value"]
         if "shot" in step:
-            # A few animation frames after the change, so the grab is of the new drawing.
-            yield PAINT_JS
-            yield from _until("window.atPainted === true", "the page to paint")
+            yield from _painted()
             reviewer.web.grab().save(str(shots / step["shot"]))
 
 
@@ -237,6 +242,12 @@ DRAWN_JS = (
 def _log(line: str) -> None:
     """Progress into the log (Anki replaces sys.stderr with its error dialog)."""
     print(f"anki_desktop: {line}", file=sys.__stderr__, flush=True)
+
+
+def _painted() -> Iterator[object]:
+    """A few animation frames after the last change, so that it is on screen."""
+    yield PAINT_JS
+    yield from _until("window.atPainted === true", "the page to paint")
 
 
 def _until(condition: str, what: str) -> Iterator[object]:
