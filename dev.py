@@ -25,6 +25,14 @@ STAMP = VENV / "anki-tools-installed"
 PYTEST_NO_TESTS = 5
 # Browser tests drive Debian's Chromium (playwright's own download needs its CDN).
 CHROMIUM = Path(os.environ.get("ANKI_TOOLS_CHROMIUM", "/usr/bin/chromium"))
+# Desktop tests run aqt under Xvfb; Qt WebEngine needs these libraries (Debian names).
+DESKTOP_PACKAGES = [
+    *("xvfb", "xauth", "libegl1", "libgl1", "libxkbcommon-x11-0", "libnss3", "libxcomposite1"),
+    *("libxdamage1", "libxrandr2", "libxtst6", "libasound2", "libxkbfile1", "libxcb-cursor0"),
+    *("libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxshmfence1"),
+    *("libxcb-render-util0", "libxcb-shape0", "libxcb-xinerama0", "libxcb-xkb1", "libdbus-1-3"),
+    *("libfontconfig1", "fonts-dejavu"),
+]
 
 
 def main(argv: list[str]) -> int:
@@ -46,7 +54,7 @@ def ensure_environment() -> None:
         venv.create(VENV, with_pip=True)
     print("dev.py: installing anki-tools and its test dependencies into .venv", file=sys.stderr)
     run([tool("python"), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([tool("python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test]"])
+    run([tool("python"), "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[test,desktop]"])
     STAMP.write_text(wanted)
 
 
@@ -55,23 +63,39 @@ def build_decks(extra: list[str]) -> int:
     return call([tool("anki-tools"), "build", *extra])
 
 
-def ensure_chromium() -> None:
-    """Install Debian's chromium package for the browser tests if it is missing."""
-    if CHROMIUM.exists():
+def ensure_system_packages() -> None:
+    """Install Debian's Chromium (browser tests) and Xvfb with Qt's libraries (desktop tests)."""
+    missing = [] if CHROMIUM.exists() else ["chromium"]
+    if shutil.which("xvfb-run") is None or not desktop_libraries_present():
+        missing += DESKTOP_PACKAGES
+    if not missing:
         return
     if shutil.which("apt-get") is None or os.geteuid() != 0:
         sys.exit(
-            f"dev.py: the browser tests need Chromium at {CHROMIUM}: install Debian's "
-            "'chromium' package (apt-get install chromium), or point ANKI_TOOLS_CHROMIUM at one"
+            f"dev.py: the browser and desktop tests need these Debian packages: "
+            f"{' '.join(missing)} (apt-get install them; ANKI_TOOLS_CHROMIUM may point at a "
+            "Chromium elsewhere)"
         )
-    print("dev.py: installing chromium for the browser tests (apt-get)", file=sys.stderr)
+    print(f"dev.py: installing {' '.join(missing)} for the tests (apt-get)", file=sys.stderr)
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run(["apt-get", "update", "-qq"], env=apt)
-    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"], env=apt)
+    run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=apt)
+
+
+def desktop_libraries_present() -> bool:
+    """Whether the Qt libraries are installed (dpkg knows; one missing means install all)."""
+    if shutil.which("dpkg-query") is None:
+        return True  # not Debian: the user installs them, the desktop tests say what fails
+    done = subprocess.run(
+        ["dpkg-query", "-W", "-f=${db:Status-Status} ", *DESKTOP_PACKAGES],
+        capture_output=True,
+        text=True,
+    )
+    return done.returncode == 0 and done.stdout.split() == ["installed"] * len(DESKTOP_PACKAGES)
 
 
 def run_tests(extra: list[str]) -> int:
-    ensure_chromium()
+    ensure_system_packages()
     checks = [
         [tool("ruff"), "check", "."],
         [tool("ruff"), "format", "--check", "."],

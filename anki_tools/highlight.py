@@ -101,8 +101,26 @@ def stylesheet(light_style: str = LIGHT_STYLE, dark_style: str = DARK_STYLE) -> 
     light: HtmlFormatter[str] = HtmlFormatter(style=light_style, cssclass=CSS_CLASS)
     dark: HtmlFormatter[str] = HtmlFormatter(style=dark_style, cssclass=CSS_CLASS)
     dark_prefixes = [f"{mode} .{CSS_CLASS}" for mode in DARK_SELECTORS]
-    rules = [light.get_style_defs(f".{CSS_CLASS}"), dark.get_style_defs(dark_prefixes)]  # type: ignore[no-untyped-call]
-    return "\n".join(str(rule) for rule in rules)
+    rules = [
+        _scoped(str(light.get_style_defs(f".{CSS_CLASS}")), [f".{CSS_CLASS}"]),  # type: ignore[no-untyped-call]
+        _scoped(str(dark.get_style_defs(dark_prefixes)), dark_prefixes),  # type: ignore[no-untyped-call]
+    ]
+    return "\n".join(rules)
+
+
+def _scoped(css: str, prefixes: list[str]) -> str:
+    """Put Pygments' unprefixed rules (`pre`, line numbers) under the prefixes too.
+
+    Pygments emits them bare; the dark ones, coming last, would paint light-mode line
+    numbers on the dark theme's near-black background.
+    """
+    lines = []
+    for line in css.splitlines():
+        selector, brace, body = line.partition(" {")
+        if brace and not selector.startswith(tuple(prefixes)):
+            line = ", ".join(f"{prefix} {selector}" for prefix in prefixes) + brace + body
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @lru_cache(maxsize=64)

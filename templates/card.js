@@ -27,6 +27,13 @@
     }
   });
 
+  // Enter in a box shows the answer where the app lets a card ask: Anki desktop's
+  // pycmd, AnkiDroid's card API; elsewhere (AnkiMobile) the learner taps Show Answer.
+  function showAnswer() {
+    if (typeof pycmd === "function") { pycmd("ans"); }
+    else if (typeof window.showAnswer === "function") { window.showAnswer(); }
+  }
+
   var boxes = card.querySelectorAll(".at-typein");
   if (!boxes.length) { return; }
   // The answers are the same on both sides, so they name the card's stored input.
@@ -45,10 +52,17 @@
       input.setAttribute("autocapitalize", "off");
       input.setAttribute("spellcheck", "false");
       input.addEventListener("input", function () { values[index] = input.value; save(values); });
+      input.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.isComposing) { event.preventDefault(); showAnswer(); }
+      });
       box.textContent = "";
       box.appendChild(input);
       box.classList.add("at-ready");
     });
+    // As Anki's own {{type:}} box: typing goes into the first box, not to the reviewer's
+    // shortcuts (`*` marks the note, `e` opens the editor).
+    var first = card.querySelector(".at-typein-input");
+    if (first) { first.focus({ preventScroll: true }); }
     return;
   }
   var typed = load();
