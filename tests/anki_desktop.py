@@ -195,9 +195,14 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                 int((box["x"] + box["width"] / 2) * zoom),
                 int((box["y"] + box["height"] / 2) * zoom),
             )
+            # Input reaches the page after the call returns: wait until the page has
+            # handled the click, or a probe right after it reads the page before (1 run
+            # in 10 did).
+            yield CLICK_SEEN_JS
             QTest.mouseClick(
                 target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, centre
             )
+            yield from _until("window.atClicked === true", f"the click on {step['click']}")
         if "keys" in step:
             QTest.keyClicks(target, step["keys"])
         if "key" in step:
@@ -222,6 +227,11 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
             reviewer.web.grab().save(str(shots / step["shot"]))
 
 
+# Set once the page has handled a click (after the card's own listeners: bubbling, on window).
+CLICK_SEEN_JS = (
+    "window.atClicked = false; window.addEventListener('click', function () {"
+    " window.atClicked = true; }, {once: true})"
+)
 # Marks the side on screen, so that DRAWN_JS waits for a new one.
 MARK_JS = "document.querySelectorAll('.at-card').forEach(function (c) { c.dataset.atOld = 1; })"
 # A side is drawn when a fresh card exists and Anki's fade-in of #qa has finished.
