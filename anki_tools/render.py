@@ -58,7 +58,7 @@ class Renderer:
         }
         _check_markers_survived(note, fields[names[0]], problems)
         fields[names[3]] = source_field(note)
-        context = (self._context_html(note, media, 2), self._context_html(note, media, 1))
+        context = self._context_html(note, media)
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
         guid = identity.guid(note)
@@ -81,17 +81,23 @@ class Renderer:
         """Markdown → sanitized HTML, with images resolved to media names."""
         return self.part_html(body.text_part(text, 1), media)
 
-    def _context_html(self, note: Note, media: MediaCollector, from_level: int) -> str:
-        """The headings above the card from `from_level` on, to show above its front so
-        that cards with the same front ("Next steps") can be told apart."""
-        shown = [text for level, text in note.parents if level >= from_level]
-        if not shown:
-            return ""
-        rendered = [
-            self._clean(engine.render_inline(titles.without_markers(text)), media, Part(text))
-            for text in shown
+    def _context_html(self, note: Note, media: MediaCollector) -> tuple[str, str]:
+        """The headings above the card, to show above its front so that cards with the
+        same front ("Next steps") can be told apart: those below the file's `#` level,
+        and all of them (for a card whose front another card has). Each is rendered once."""
+        pieces = [
+            (
+                level,
+                self._clean(engine.render_inline(titles.without_markers(text)), media, Part(text)),
+            )
+            for level, text in note.parents
         ]
-        return f'<div class="at-context">{" › ".join(rendered)}</div>'
+
+        def breadcrumb(from_level: int) -> str:
+            shown = [html for level, html in pieces if level >= from_level]
+            return f'<div class="at-context">{" › ".join(shown)}</div>' if shown else ""
+
+        return breadcrumb(2), breadcrumb(1)
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""
