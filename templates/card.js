@@ -59,7 +59,7 @@
       box.appendChild(input);
       box.classList.add("at-ready");
     });
-    // As Anki's own {{type:}} box: typing goes into the first box, not to the reviewer's
+    // As Anki's own type-in box: typing goes into the first box, not to the reviewer's
     // shortcuts (`*` marks the note, `e` opens the editor).
     var first = card.querySelector(".at-typein-input");
     if (first) { first.focus({ preventScroll: true }); }

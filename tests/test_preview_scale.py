@@ -72,6 +72,8 @@ def page(browser: Browser, big_preview: Path) -> Iterator[Page]:
     opened.goto(big_preview.as_uri())
     opened.wait_for_function(f"document.querySelector({RENDERED!r})")
     opened.wait_for_function(WINDOW_FITTED)  # the first screen
+    # A first screen of cards is made at once, the rest in batches right after.
+    opened.wait_for_function(f"document.querySelectorAll('article.pv-card').length === {CARDS}")
     yield opened
     assert seen.errors == [] and seen.outside == []
     context.close()
@@ -92,6 +94,15 @@ def test_only_the_cards_near_the_window_have_sides_at_first(page: Page) -> None:
     assert frames == 2 * first
     assert page.locator("article.pv-card").first.get_attribute("data-pv-rendered") == ""
     assert page.locator("article.pv-card").last.get_attribute("data-pv-rendered") is None
+
+
+def test_the_cards_below_the_window_get_their_sides_without_a_scroll(page: Page) -> None:
+    # They wait until the window's sides have loaded, then come one card at a time.
+    below = """() => { const near = [...document.querySelectorAll('article.pv-card')].filter(
+        a => a.getBoundingClientRect().top < innerHeight + 1000);
+      return near.length > 6 && near.every(a => a.hasAttribute('data-pv-rendered')); }"""
+    page.wait_for_function(below)
+    assert page.evaluate("scrollY") == 0
 
 
 def test_scrolling_to_the_end_makes_the_sides_there(page: Page) -> None:

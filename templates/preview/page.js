@@ -78,6 +78,7 @@
     frame.style.height = Math.ceil(message.pvHeight) + "px";
     frame.setAttribute("data-pv-sized", "");  // loaded and fitted: tests wait for it
     if (jumpedTo) { jumpedTo.scrollIntoView(); }
+    renderLater();
   }
 
   function measure(frame) {
@@ -133,17 +134,27 @@
     article.setAttribute("data-pv-rendered", "");  // tests count these
   }
 
-  // Well ahead of the window, so a side has loaded by the time it is scrolled to.
+  // The sides load one after another in the frames' own process: those in the window
+  // first, then those near it, one card at a time while no side is loading, so a side has
+  // loaded by the time it is scrolled to and the window's sides never wait for them.
+  var later = [];  // cards near the window, nearest first
+  function inWindow(rect) { return rect.bottom > 0 && rect.top < window.innerHeight; }
+  function loading() {
+    return frames.some(function (f) { return f.clientWidth && !f.hasAttribute("data-pv-sized"); });
+  }
+  function renderLater() {
+    while (later.length && !loading()) { render(later.shift()); }
+  }
   var near = window.IntersectionObserver && new IntersectionObserver(function (entries) {
     entries.forEach(function (entry) {
-      if (entry.isIntersecting) {
-        near.unobserve(entry.target);
-        render(entry.target);
-      }
+      if (!entry.isIntersecting) { return; }
+      near.unobserve(entry.target);
+      if (inWindow(entry.boundingClientRect)) { render(entry.target); } else { later.push(entry.target); }
     });
+    renderLater();
   }, { rootMargin: "1500px 0px" });
 
-  data.cards.forEach(function (card, index) {
+  function addArticle(card, index) {
     var article = document.createElement("article");
     article.className = "pv-card";
     article.id = "pv-card-" + index;  // the problems link here
@@ -167,7 +178,22 @@
     list.appendChild(article);
     articles.push(article);
     if (near) { near.observe(article); } else { render(article); }
-  });
+  }
+
+  // Laying out 2,000 cards took a second before the first side could start, so the page
+  // makes a first screen's worth of cards at once and the rest a batch per task after.
+  var FIRST_CARDS = 30, BATCH = 200;
+  function addArticles(until) {
+    for (var index = articles.length; index < Math.min(until, data.cards.length); index++) {
+      addArticle(data.cards[index], index);
+    }
+  }
+  function addAll() { addArticles(data.cards.length); }  // before a search or a jump
+  var idle = window.requestIdleCallback || function (task) { return setTimeout(task, 0); };
+  (function addMore() {
+    addArticles(articles.length + (articles.length ? BATCH : FIRST_CARDS));
+    if (articles.length < data.cards.length) { idle(addMore); }
+  })();
 
   function problemItem(problem) {
     var item = document.createElement("li");
@@ -179,6 +205,7 @@
     link.href = "#pv-card-" + problem.card;
     link.textContent = problem.text;
     link.addEventListener("click", function () {
+      addAll();
       var article = articles[problem.card];
       if (article.hidden) {  // hidden by the search: show every card again
         search.value = "";
@@ -201,6 +228,7 @@
   }
 
   function filter() {
+    addAll();
     var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
     var shown = 0;
     articles.forEach(function (article) {
