@@ -23,8 +23,8 @@ import genanki
 
 from .errors import OutputError
 from .files import write_atomically
-from .identity import deck_id
 from .notes import Kind, Media, Source, StampedNote
+from .sharing.identity import deck_id
 from .templates import NoteType
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry

@@ -14,11 +14,12 @@ from nbconvert.exporters import Exporter
 from nbconvert.utils.exceptions import ConversionException
 from traitlets import Bool, Enum, Unicode
 
-from . import lock, pipeline
+from . import pipeline
 from .errors import AnkiToolsError, Problem, Problems, Severity
 from .notes import CELL_MODES, ReadOptions, Source
 from .parsers import notebook
 from .result import BuildResult
+from .sharing import lock
 
 
 class AnkiExportError(ConversionException, AnkiToolsError):

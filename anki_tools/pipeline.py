@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import body, builder, changes, config, identity, lock, parsers, render, similar, workers
+from . import body, builder, config, parsers, render, workers
 from . import preview as preview_page
 from .errors import Problems
 from .files import refuse_link_out
@@ -23,6 +23,7 @@ from .notes import (
     display_path,
 )
 from .result import BuildResult
+from .sharing import changes, identity, lock, similar
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
 Progress = Callable[[int], None]

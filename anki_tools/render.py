@@ -12,11 +12,12 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from . import body, bounds, engine, highlight, identity, mathjax, obsidian, options, titles
+from . import body, bounds, engine, highlight, mathjax, obsidian, options, titles
 from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
+from .sharing import identity
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anki_tools.cli import main
-from anki_tools.lock import read_lock
+from anki_tools.sharing.lock import read_lock
 from anki_tools.templates import default_templates_dir
 
 ALPHA = {

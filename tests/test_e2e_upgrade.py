@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from anki_tools import build
-from anki_tools.lock import LockedNote, read_lock
-from anki_tools.result import BuildResult, Change
+from anki_tools.result import BuildResult
+from anki_tools.sharing.lock import LockedNote, read_lock
+from anki_tools.sharing.report import Change
 
 from anki_collection import AnkiProfile
 from conftest import FIXED_TIME

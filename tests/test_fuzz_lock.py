@@ -28,8 +28,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anki_tools import limits
-from anki_tools.lock import Lock, LockedNote, LockedNoteType, LockError, read_lock, write_lock
-from anki_tools.lock_check import GUID_RE, KINDS, PLACE_RE
+from anki_tools.sharing.lock import (
+    Lock,
+    LockedNote,
+    LockedNoteType,
+    LockError,
+    read_lock,
+    write_lock,
+)
+from anki_tools.sharing.lock_check import GUID_RE, KINDS, PLACE_RE
 
 HUNT = os.environ.get("ANKI_TOOLS_FUZZ") == "hunt"
 SCALE = float(os.environ.get("ANKI_TOOLS_FUZZ_SCALE", "1"))

@@ -20,8 +20,9 @@ import yaml
 from cli_run import run
 from click.testing import Result
 
-from anki_tools import build, limits, lock_text
-from anki_tools.lock import LockError, read_lock
+from anki_tools import build, limits
+from anki_tools.sharing import lock_text
+from anki_tools.sharing.lock import LockError, read_lock
 
 from anki_collection import AnkiProfile
 from conftest import FIXED_TIME, WriteNotes

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import identity, pipeline
-from anki_tools.changes import NOTE_ID_SPACING, Change, Plan, plan
+from anki_tools import pipeline
 from anki_tools.errors import Problems
-from anki_tools.identity import NoteKeys, fresh_guid, match
-from anki_tools.lock import Lock, LockedNote, LockedNoteType
 from anki_tools.notes import Kind, Note, RenderedNote, Source
 from anki_tools.parsers import markdown
+from anki_tools.sharing import identity
+from anki_tools.sharing.changes import NOTE_ID_SPACING, Change, Plan, plan
+from anki_tools.sharing.identity import NoteKeys, fresh_guid, match
+from anki_tools.sharing.lock import Lock, LockedNote, LockedNoteType
 from anki_tools.templates import NoteType, load_note_types
 
 # --- building blocks ------------------------------------------------------------------------

@@ -11,9 +11,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from anki_tools import lock, lock_text
-from anki_tools.lock import Lock, LockedNote, LockedNoteType, LockError, read_lock, write_lock
 from anki_tools.notes import Source
+from anki_tools.sharing import lock, lock_text
+from anki_tools.sharing.lock import (
+    Lock,
+    LockedNote,
+    LockedNoteType,
+    LockError,
+    read_lock,
+    write_lock,
+)
 
 DECK = Path("out.apkg")
 

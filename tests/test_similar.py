@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import similar
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
-from anki_tools.similar import alike_pairs, trigrams, warn_double_contributions
+from anki_tools.sharing import similar
+from anki_tools.sharing.similar import alike_pairs, trigrams, warn_double_contributions
 
 
 def note(front: str, file: str = "a.md", line: int = 1, deck: str = "Deck") -> Note:

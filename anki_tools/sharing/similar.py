@@ -13,9 +13,9 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterator, Sequence
 
-from .errors import Problems
+from ..errors import Problems
+from ..notes import Note
 from .identity import has_front_guid, normalize
-from .notes import Note
 
 THRESHOLD = 0.8
 EPSILON = 1e-9

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from . import limits
+from .. import limits
+from ..notes import Kind
 from .lock_text import REBUILD_HINT, At, LockTextError, Top
-from .notes import Kind
 
 VERSION = 1
 # Ours are URL-safe base64 and Anki's base91: printable ASCII without spaces covers both.

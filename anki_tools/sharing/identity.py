@@ -16,8 +16,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+from ..notes import Note, Source
 from .lock import LockedNote
-from .notes import Note, Source
 
 WHITESPACE_RE = re.compile(r"\s+")
 NAMESPACE = "anki-tools"

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from . import limits
+from .. import limits
 
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

@@ -16,12 +16,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import limits, lock_check, lock_text
-from .errors import AnkiToolsError, SourceError
-from .files import read_at_most, write_atomically
+from .. import limits
+from ..errors import AnkiToolsError, SourceError
+from ..files import read_at_most, write_atomically
+from ..notes import Source, display_path
+from . import lock_check, lock_text
 from .lock_check import VERSION
 from .lock_text import REBUILD_HINT, LockTextError
-from .notes import Source, display_path
 
 SUFFIX = ".lock"
 CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")

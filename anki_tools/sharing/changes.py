@@ -15,12 +15,12 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from ..errors import Problems
+from ..notes import Kind, RenderedNote, Source, StampedNote
+from ..templates import NoteType
 from . import identity
-from .errors import Problems
 from .lock import Lock, LockedNote, LockedNoteType
-from .notes import Kind, RenderedNote, Source, StampedNote
-from .result import Change, ChangeReport, NoteChange
-from .templates import NoteType
+from .report import Change, ChangeReport, NoteChange
 
 # A note's cards get the ids note_id + 0, 1, 2, …; new notes are this far apart.
 NOTE_ID_SPACING = 1000
