@@ -114,10 +114,8 @@ class RenderedNote:
     """A note whose fields are HTML, ready for the builder."""
 
     note: Note
-    guid: str
     fields: dict[str, str]
     media: tuple[Media, ...]
-    same_front_as: Source | None = None  # an earlier card of the build with this front
     # The headings above the card as HTML: those shown above its front, and all of them,
     # shown instead when another card has the same front.
     context: tuple[str, str] = ("", "")
@@ -125,7 +123,8 @@ class RenderedNote:
 
 @dataclass(frozen=True)
 class StampedNote:
-    """A rendered note with what the lock gave it: the guid, note id and modified time."""
+    """A rendered note with what the lock gave it: the guid, note id and modified time.
+    The guid is decided in sharing/ (claims.py asks, changes.py gives), never before."""
 
     rendered: RenderedNote
     guid: str

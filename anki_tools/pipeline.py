@@ -23,7 +23,7 @@ from .notes import (
     display_path,
 )
 from .result import BuildResult
-from .sharing import changes, identity, lock, similar
+from .sharing import changes, claims, identity, lock, similar
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
 Progress = Callable[[int], None]
@@ -100,7 +100,7 @@ def render_sources(
         parsed += work.parsed
         if progress:
             progress(1)
-    return _unique(rendered, problems), parsed
+    return rendered, parsed
 
 
 @dataclass(frozen=True)
@@ -118,59 +118,9 @@ class BuildOptions:
 
 
 def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
-    """Render notes; a note with an error (a missing image, a duplicate id) is left out."""
-    return _unique(render.Renderer().render_all(notes, problems), problems)
-
-
-def _unique(rendered: Iterable[RenderedNote], problems: Problems) -> list[RenderedNote]:
-    """The first note of each guid. A later card with the same front in another file
-    (or under other headings) gets a guid of its own (see `_told_apart`); any other
-    second note of a guid is an error naming both places."""
-    by_guid: dict[str, RenderedNote] = {}
-    for item in rendered:
-        earlier = by_guid.get(item.guid)
-        if earlier is not None:
-            apart = _told_apart(item, earlier, by_guid)
-            if apart is None:
-                hint = identity.duplicate_hint(item.note)
-                message = f"duplicate card: same id as {earlier.note.source} ({hint})"
-                problems.error(item.note.source, message)
-                continue
-            item = apart
-            by_guid[earlier.guid] = _with_all_headings(earlier)
-        by_guid[item.guid] = item
-    return list(by_guid.values())
-
-
-def _told_apart(
-    item: RenderedNote, earlier: RenderedNote, taken: dict[str, RenderedNote]
-) -> RenderedNote | None:
-    """Two cards with the same front ("## Next steps") in different files, or under
-    different headings of one file, are both built: the later one's guid joins its
-    headings (then its file) to the front. The lock keeps
-    that guid, so it stays when the other card goes or either file moves. The warning
-    comes when the card is new to the lock (`warn_same_fronts`)."""
-    note, first = item.note, earlier.note
-    if note.source.path == first.source.path and note.parents == first.parents:
-        return None  # side by side in one file: the author gives one an id
-    if not (identity.has_front_guid(note) and identity.has_front_guid(first)):
-        return None
-    where = Path(os.path.relpath(note.source.path.absolute(), note.root.absolute()))
-    for guid in identity.guids_in_context(note, where.as_posix()):
-        if guid not in taken:
-            return _with_all_headings(replace(item, guid=guid, same_front_as=first.source))
-    return None
-
-
-def _with_all_headings(item: RenderedNote) -> RenderedNote:
-    """A card whose front another card has shows every heading above it, the file's `#`
-    title too: the learner sees which one it is."""
-    shown, every = item.context
-    if shown == every:
-        return item
-    name = next(iter(item.fields))  # Front, or a cloze's Text
-    fields = {**item.fields, name: every + item.fields[name].removeprefix(shown)}
-    return replace(item, fields=fields, context=(every, every))
+    """Render notes; a note with an error (a missing image) is left out. Which of them
+    share a guid is for the build to find (`claims.claim_guids`)."""
+    return render.Renderer().render_all(notes, problems)
 
 
 def card_count(note: Note) -> int:
@@ -256,10 +206,8 @@ def plan_deck(
         problems.error(sources, "nothing to build: the sources hold no cards")
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
-    planned = plan_rendered(good, output, problems, deck_options, descriptions)
-    if check_only:  # no lock: the guids are the cards' own, and the deck is the config
-        planned.guids = _guid_places(good, display_path(spec.config))
-    return planned
+    checked_as = display_path(spec.config) if check_only else None
+    return plan_rendered(good, output, problems, deck_options, descriptions, checked_as=checked_as)
 
 
 def refuse_shared_guids(decks: list[PlannedDeck]) -> None:
@@ -324,12 +272,21 @@ def plan_rendered(
     options: BuildOptions | None = None,
     descriptions: dict[str, str] | None = None,
     lock_path: Path | None = None,
+    checked_as: str | None = None,
 ) -> PlannedDeck:
-    """`build_rendered` up to writing."""
+    """`build_rendered` up to writing. A check of a deck config (`checked_as`, the
+    config's name) gives out the cards' own guids, for `refuse_shared_guids`."""
     options = options or BuildOptions()
+    claimed = claims.claim_guids(good, problems)
+    good = [claim.rendered for claim in claimed]
     if output is None:  # a check: no lock, so every card is new
-        _warn_same_fronts(good, [True] * len(good), problems)
-        return PlannedDeck(_result(None, good, problems), problems)
+        _warn_same_fronts(claimed, [True] * len(claimed), problems)
+        planned = PlannedDeck(_result(None, good, problems), problems)
+        if checked_as is not None:
+            planned.guids = {
+                c.guid: identity.GuidPlace(c.rendered.note.source, checked_as) for c in claimed
+            }
+        return planned
     note_types = load_note_types(options.templates, options.theme)
     lock_path = lock_path or lock.path_for(output)
     now = int(options.timestamp if options.timestamp is not None else time.time())
@@ -338,9 +295,9 @@ def plan_rendered(
     except lock.LockError as error:
         problems.add(error, Source(lock_path))
         return PlannedDeck(_result(output, good, problems), problems)
-    plan = changes.plan(good, note_types, old, lock_path, now, problems)
+    plan = changes.plan(claimed, note_types, old, lock_path, now, problems)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
-    _warn_same_fronts(good, new, problems)
+    _warn_same_fronts(claimed, new, problems)
     result = _result(output, good, problems)
     result.changes, result.dry_run = plan.report, options.dry_run
     planned = PlannedDeck(result, problems, keep_going=options.keep_going)
@@ -358,22 +315,18 @@ def plan_rendered(
     return planned
 
 
-def _warn_same_fronts(good: list[RenderedNote], new: list[bool], problems: Problems) -> None:
+def _warn_same_fronts(claimed: list[claims.Claim], new: list[bool], problems: Problems) -> None:
     """Cards with the same or nearly the same front in different files, each pair once:
     when the later card is new to the lock (every card in a check)."""
-    for item, is_new in zip(good, new, strict=True):
-        if is_new and item.same_front_as is not None:
+    for claim, is_new in zip(claimed, new, strict=True):
+        if is_new and claim.same_front_as is not None:
             problems.warning(
-                item.note.source,
-                f"the same front as {item.same_front_as}: both are built, this one with an "
+                claim.rendered.note.source,
+                f"the same front as {claim.same_front_as}: both are built, this one with an "
                 "identity of its own. Learners tell them apart only by their decks and the "
                 "headings shown above them: reword one, or merge them if they are one card",
             )
-    similar.warn_double_contributions([r.note for r in good], new, problems)
-
-
-def _guid_places(notes: list[RenderedNote], deck: str) -> dict[str, identity.GuidPlace]:
-    return {note.guid: identity.GuidPlace(note.note.source, deck) for note in notes}
+    similar.warn_double_contributions([c.rendered.note for c in claimed], new, problems)
 
 
 def preview(
@@ -386,7 +339,8 @@ def preview(
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
     problems = Problems()
-    good = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
+    rendered = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
+    good = [claim.rendered for claim in claims.claim_guids(rendered, problems)]
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
         good, load_note_types(templates, theme), folder, problems.items

@@ -17,7 +17,6 @@ from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
-from .sharing import identity
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -62,11 +61,10 @@ class Renderer:
         context = self._context_html(note, media)
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
-        guid = identity.guid(note)
         # Later stages need the fields' text and markers, not their tokens: let them go.
         front, back, hint = (replace(part, tokens=()) for part in parts)
         light = replace(note, parts=(front, back, hint))
-        return RenderedNote(light, guid, fields, tuple(media.files.values()), context=context)
+        return RenderedNote(light, fields, tuple(media.files.values()), context=context)
 
     def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
         """Render notes in order; a note with an error (a missing image) is left out."""

@@ -35,6 +35,7 @@ from anki_tools import pipeline, render, titles
 from anki_tools.errors import Problem, Problems, Severity
 from anki_tools.notes import Kind, Note, RenderedNote, display_path
 from anki_tools.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
+from anki_tools.sharing import identity
 
 HUNT = os.environ.get("ANKI_TOOLS_FUZZ") == "hunt"
 SCALE = float(os.environ.get("ANKI_TOOLS_FUZZ_SCALE", "1"))
@@ -1077,7 +1078,14 @@ def test_an_unbalanced_marker_is_reported_at_its_own_line(card: tuple[str, int, 
 
 def fingerprint(built: Built) -> list[tuple[str, Kind, str, str, str, dict[str, str]]]:
     return [
-        (item.guid, item.note.kind, item.note.front, item.note.back, item.note.hint, item.fields)
+        (
+            identity.guid(item.note),
+            item.note.kind,
+            item.note.front,
+            item.note.back,
+            item.note.hint,
+            item.fields,
+        )
         for item in built.rendered
     ]
 
@@ -1102,7 +1110,9 @@ def test_a_cards_guid_does_not_depend_on_its_file(
 ) -> None:
     text = document[0]
     here, there = build(text), build(text, name)
-    assert [item.guid for item in here.rendered] == [item.guid for item in there.rendered]
+    assert [identity.guid(item.note) for item in here.rendered] == [
+        identity.guid(item.note) for item in there.rendered
+    ]
     assert [item.fields["Front"] for item in here.rendered if "Front" in item.fields] == [
         item.fields["Front"] for item in there.rendered if "Front" in item.fields
     ]
@@ -1118,7 +1128,9 @@ def test_a_cards_guid_does_not_depend_on_its_back(
         separator = "-"
     one = build("\n".join(["## Question", *front, separator, *back, ""]))
     two = build("\n".join(["## Question", *front, separator, *joined(other_back, [True] * 3), ""]))
-    assert [item.guid for item in one.rendered] == [item.guid for item in two.rendered]
+    assert [identity.guid(item.note) for item in one.rendered] == [
+        identity.guid(item.note) for item in two.rendered
+    ]
 
 
 # --- 8. what people write comes out as written ---------------------------------------------

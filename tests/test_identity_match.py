@@ -14,6 +14,7 @@ from anki_tools.notes import Kind, Note, RenderedNote, Source
 from anki_tools.parsers import markdown
 from anki_tools.sharing import identity
 from anki_tools.sharing.changes import NOTE_ID_SPACING, Change, Plan, plan
+from anki_tools.sharing.claims import claim_guids
 from anki_tools.sharing.identity import NoteKeys, fresh_guid, match
 from anki_tools.sharing.lock import Lock, LockedNote, LockedNoteType
 from anki_tools.templates import NoteType, load_note_types
@@ -447,7 +448,8 @@ class Builder:
         for name, text in files.items():
             self.write(name, text)
         rendered = self.rendered(list(files), problems)
-        return plan(rendered, note_types or self.note_types, old, self.lock_path, now, problems)
+        claimed = claim_guids(rendered, problems)
+        return plan(claimed, note_types or self.note_types, old, self.lock_path, now, problems)
 
 
 @pytest.fixture
@@ -475,7 +477,7 @@ def test_first_build_adds_every_note(builder: Builder) -> None:
         NOW * 1000 + remainder + NOTE_ID_SPACING,
         NOW * 1000 + remainder + 2 * NOTE_ID_SPACING,
     ]
-    assert [n.guid for n in result.notes] == [n.rendered.guid for n in result.notes]
+    assert [n.guid for n in result.notes] == [identity.guid(n.rendered.note) for n in result.notes]
     assert result.new_guids == {n.guid for n in result.notes}
     assert [e.source for e in result.lock.notes] == ["notes/a.md:1", "notes/a.md:5", "notes/a.md:9"]
     assert [e.title for e in result.lock.notes] == ["One", "Two", "Three"]
@@ -550,7 +552,9 @@ def test_reworded_front_keeps_its_guid_and_note_id(builder: Builder) -> None:
     assert changes_of(second) == [Change.UNCHANGED, Change.REWORDED, Change.UNCHANGED]
     assert second.notes[1].guid == first.notes[1].guid
     assert second.notes[1].note_id == first.notes[1].note_id
-    assert second.notes[1].guid != second.notes[1].rendered.guid  # not its natural guid
+    assert second.notes[1].guid != identity.guid(
+        second.notes[1].rendered.note
+    )  # not its natural guid
     assert second.new_guids == {first.notes[1].guid}  # a reword may be a double contribution
     assert second.lock.notes[1].title == "Two, reworded"
     counts = "0 added, 0 changed, 1 reworded, 0 removed, 2 unchanged"
@@ -587,7 +591,7 @@ def test_new_note_whose_natural_guid_is_taken_gets_a_fresh_one(builder: Builder)
     assert second.notes[0].guid == first.notes[0].guid
     third = builder.plan({"a.md": "## Q2\n\na\n\n## Q1\n\nb\n"}, second.lock)
     assert changes_of(third) == [Change.UNCHANGED, Change.ADDED]
-    natural = third.notes[1].rendered.guid
+    natural = identity.guid(third.notes[1].rendered.note)
     assert natural == first.notes[0].guid
     assert third.notes[1].guid == fresh_guid(natural, {first.notes[0].guid})
     assert third.notes[1].guid != natural
@@ -613,7 +617,14 @@ def test_entries_of_a_file_with_errors_are_carried(builder: Builder) -> None:
     problems.error(Source(broken, 1), "something is wrong here")
     builder.write("a.md", "## One\n\na\n\n## Three\n\nc\n")
     rendered = builder.rendered(["a.md"], problems)
-    result = plan(rendered, builder.note_types, first.lock, builder.lock_path, NOW, problems)
+    result = plan(
+        claim_guids(rendered, problems),
+        builder.note_types,
+        first.lock,
+        builder.lock_path,
+        NOW,
+        problems,
+    )
     assert [e.title for e in result.report.removed] == ["Two"]
     assert [e.title for e in result.lock.notes] == ["One", "Three", "Four"]
     assert result.lock.notes[2] == first.lock.notes[3]  # carried as it was
@@ -633,10 +644,24 @@ def test_copied_notebook_does_not_take_the_cards_of_a_broken_original(builder: B
 
     problems = Problems()
     original = pipeline.render_notes([cell_note("lesson.ipynb", n) for n in (1, 2)], problems)
-    first = plan(original, builder.note_types, Lock(), builder.lock_path, NOW, problems)
+    first = plan(
+        claim_guids(original, problems),
+        builder.note_types,
+        Lock(),
+        builder.lock_path,
+        NOW,
+        problems,
+    )
     problems.error(Source(builder.root / "lesson.ipynb"), "not valid JSON")
     copy = pipeline.render_notes([cell_note("lesson-copy.ipynb", n) for n in (1, 2)], problems)
-    second = plan(copy, builder.note_types, first.lock, builder.lock_path, NOW + 1, problems)
+    second = plan(
+        claim_guids(copy, problems),
+        builder.note_types,
+        first.lock,
+        builder.lock_path,
+        NOW + 1,
+        problems,
+    )
     assert changes_of(second) == [Change.ADDED, Change.ADDED]
     assert {n.guid for n in second.notes}.isdisjoint(n.guid for n in first.notes)
     assert first.lock.notes[0] in second.lock.notes

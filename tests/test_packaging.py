@@ -4,8 +4,9 @@ not listed would work from the checkout and be missing once installed."""
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -17,6 +17,7 @@ from anki_tools.cli import main
 from anki_tools.errors import Problem, Problems, Severity
 from anki_tools.notes import Source
 from anki_tools.pipeline import find_sources, parse_sources, render_notes
+from anki_tools.sharing import identity
 from anki_tools.templates import load_note_types
 
 from anki_collection import AnkiProfile
@@ -52,7 +53,7 @@ def test_cards_render_exactly_as_anki_renders_them(tmp_path: Path) -> None:
     for note in render_notes(parse_sources(find_sources([EXAMPLES]), None, problems), problems):
         sides = cards_of(note_types[note.note.kind], note.fields, note.note.tags)
         for ordinal, side in enumerate(sides):
-            ours[(note.guid, ordinal)] = (side.question, side.answer)
+            ours[(identity.guid(note.note), ordinal)] = (side.question, side.answer)
     assert len(anki) == 62
     assert ours == anki
 

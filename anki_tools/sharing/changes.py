@@ -19,6 +19,7 @@ from ..errors import Problems
 from ..notes import Kind, RenderedNote, Source, StampedNote
 from ..templates import NoteType
 from . import identity
+from .claims import Claim
 from .lock import Lock, LockedNote, LockedNoteType
 from .report import Change, ChangeReport, NoteChange
 
@@ -53,7 +54,7 @@ class Plan:
 
 
 def plan(
-    rendered: list[RenderedNote],
+    claimed: list[Claim],
     note_types: dict[Kind, NoteType],
     old: Lock,
     lock_path: Path,
@@ -62,6 +63,7 @@ def plan(
 ) -> Plan:
     """Give each note its guid, note id and modified time from the lock, or new ones."""
     folder = lock_path.parent
+    rendered = [claim.rendered for claim in claimed]
     keys = [_keys(r, note_types[r.note.kind], folder) for r in rendered]
     # A card left out for an error is not gone: its entry waits for the next build.
     broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
@@ -73,8 +75,9 @@ def plan(
     plan = Plan(
         [], {}, Lock(exists=True), ChangeReport(lock_path, first_build=not old.exists), set()
     )
-    for note, key, entry in zip(rendered, keys, entries, strict=True):
-        stamped, change = stamper.stamp(note, key, entry, problems)
+    for claim, key, entry in zip(claimed, keys, entries, strict=True):
+        note = claim.rendered
+        stamped, change = stamper.stamp(claim, key, entry)
         if change in (Change.ADDED, Change.REWORDED):
             plan.new_guids.add(stamped.guid)
         plan.notes.append(stamped)
@@ -82,8 +85,8 @@ def plan(
         moved = entry.source if entry and entry.file != key.file else None
         plan.report.notes.append(NoteChange(change, note.note.source, note.note.title, moved))
     stamper.spread_note_ids(plan)
-    claimed = {entry.guid for entry in entries if entry}
-    unclaimed = [entry for entry in old.notes if entry.guid not in claimed]
+    matched = {entry.guid for entry in entries if entry}
+    unclaimed = [entry for entry in old.notes if entry.guid not in matched]
     plan.report.removed = [entry for entry in unclaimed if entry.file not in broken]
     kept = [entry for entry in unclaimed if entry.file in broken]
     plan.lock.notes = _in_old_places(plan.lock.notes, kept, old.notes)
@@ -115,14 +118,13 @@ class _Stamper:
         return note_id
 
     def stamp(
-        self,
-        note: RenderedNote,
-        key: identity.NoteKeys,
-        entry: LockedNote | None,
-        problems: Problems,
+        self, claim: Claim, key: identity.NoteKeys, entry: LockedNote | None
     ) -> tuple[StampedNote, Change]:
+        """The claimed guid for a new note (or a fresh one if the lock gave it out
+        before); a known note keeps the lock's."""
+        note = claim.rendered
         if entry is None:
-            guid = identity.fresh_guid(note.guid, self.taken)
+            guid = identity.fresh_guid(claim.guid, self.taken)
             self.taken.add(guid)
             return StampedNote(note, guid, self.new_note_id(), self.modified), Change.ADDED
         change = _change(key, entry)
