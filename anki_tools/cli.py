@@ -198,10 +198,13 @@ def preview(
 
 
 def _run(step: Callable[[], BuildResult]) -> BuildResult:
+    """The one place an error of ours ends a command: `Error: path:line: message` on
+    stderr (as click shows its own errors) and the error's exit code."""
     try:
         return step()
     except AnkiToolsError as error:
-        raise click.ClickException(str(error)) from error
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
 
 
 def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
@@ -227,12 +230,13 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
     pipeline.refuse_shared_guids([p for _, p in plans if isinstance(p, pipeline.PlannedDeck)])
     status = 0
     for path, plan in plans:
-        result = _finish(plan)
-        if result is None:
-            status = 1
+        finished = _finish(plan)
+        if isinstance(finished, AnkiToolsError):
+            click.echo(str(finished), err=True)  # one line per deck, among the others' lines
+            status = max(status, finished.exit_code)
             continue
         label = f"{display_path(path)}: " if check_only else ""
-        status = max(status, _report(result, label))
+        status = max(status, _report(finished, label))
     return status
 
 
@@ -247,15 +251,14 @@ def _plan_config(
         return error
 
 
-def _finish(plan: pipeline.PlannedDeck | AnkiToolsError) -> BuildResult | None:
-    """Write a planned deck; None, once the reason is printed, when it cannot be built."""
-    if isinstance(plan, pipeline.PlannedDeck):
-        try:
-            return plan.finish()
-        except AnkiToolsError as error:  # the deck or its lock cannot be written
-            plan = error
-    click.echo(str(plan), err=True)
-    return None
+def _finish(plan: pipeline.PlannedDeck | AnkiToolsError) -> BuildResult | AnkiToolsError:
+    """Write a planned deck; the error when it cannot be planned or written."""
+    if isinstance(plan, AnkiToolsError):
+        return plan
+    try:
+        return plan.finish()
+    except AnkiToolsError as error:  # the deck or its lock cannot be written
+        return error
 
 
 def _check_paths(paths: tuple[Path, ...]) -> None:

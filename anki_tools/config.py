@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from . import files, limits
-from .errors import AnkiToolsError
+from .errors import ConfigError
 from .notes import CELL_MODES, DeckSpec, ReadOptions, Source
 from .parsers import is_hidden, is_readme, is_source, readme_hint, sources_in
 from .parsers.common import read_text, read_yaml, yaml_problem
@@ -37,10 +37,6 @@ KEYS = (
     "card_level",
     "include_readme",
 )
-
-
-class ConfigError(AnkiToolsError):
-    """A deck config is not valid YAML or has a bad or unknown key."""
 
 
 def is_deck_config(path: Path) -> bool:

@@ -11,7 +11,14 @@ from .notes import Source
 
 
 class AnkiToolsError(Exception):
-    """A mistake in the user's input; the CLI prints it without a traceback."""
+    """A mistake in the user's input or surroundings; the CLI prints it without a
+    traceback and exits with its `exit_code` (as click's exceptions carry theirs).
+
+    Every error a user can meet is one of the classes below; the CLI maps them in one
+    place (cli.py, `_user_error`). Exit codes: 1 for content and output errors; click's
+    own usage errors exit with 2."""
+
+    exit_code = 1
 
     def __init__(self, message: str, source: Source | None = None) -> None:
         super().__init__(message)
@@ -26,12 +33,25 @@ class SourceError(AnkiToolsError):
     """A source file cannot be read or parsed."""
 
 
+class ConfigError(AnkiToolsError):
+    """A deck config is not valid YAML or has a bad or unknown key."""
+
+
+class LockError(AnkiToolsError):
+    """The lock file cannot be read: broken YAML, a bad merge, a newer format."""
+
+
 class TemplateError(AnkiToolsError):
     """A note-type folder is missing files or has bad metadata."""
 
 
 class OutputError(AnkiToolsError):
     """The deck cannot be written (disk full, no permission)."""
+
+
+class ExportError(AnkiToolsError):
+    """A notebook exported from Jupyter has content errors; the message lists them
+    (exporter.py's `AnkiExportError` is this as nbconvert's ConversionException too)."""
 
 
 class Severity(Enum):

@@ -15,15 +15,17 @@ from nbconvert.utils.exceptions import ConversionException
 from traitlets import Bool, Enum, Unicode
 
 from . import pipeline
-from .errors import AnkiToolsError, Problem, Problems, Severity
+from .errors import AnkiToolsError, ExportError, Problem, Problems, Severity
 from .notes import CELL_MODES, ReadOptions, Source
 from .parsers import notebook
 from .result import BuildResult
 from .sharing import lock
 
 
-class AnkiExportError(ConversionException, AnkiToolsError):
-    """The notebook has content errors; the message lists them."""
+class AnkiExportError(ConversionException, ExportError):
+    """errors.ExportError as nbconvert's own kind of error, so `jupyter nbconvert` prints
+    it as a failed conversion. It lives here, not in errors.py: only the exporter needs
+    nbconvert, and errors.py is imported by every run."""
 
 
 class AnkiExporter(Exporter):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import body, builder, config, parsers, render, workers
 from . import preview as preview_page
-from .errors import Problems
+from .errors import LockError, Problems
 from .files import refuse_link_out
 from .notes import (
     DEFAULT_READ,
@@ -22,7 +22,7 @@ from .notes import (
     Source,
     display_path,
 )
-from .result import BuildResult
+from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .templates import DEFAULT_THEME, load_note_types, theme_names
 
@@ -202,8 +202,7 @@ def plan_deck(
     good, parsed = render_sources(
         pairs, spec.name, problems, progress, spec.tags, refuse_remote, spec.read
     )
-    if not parsed and not problems.errors:
-        problems.error(sources, "nothing to build: the sources hold no cards")
+    _refuse_empty(parsed, problems, sources, "build")
     deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
     checked_as = display_path(spec.config) if check_only else None
@@ -292,7 +291,7 @@ def plan_rendered(
     now = int(options.timestamp if options.timestamp is not None else time.time())
     try:
         old = lock.read_lock(lock_path, now)
-    except lock.LockError as error:
+    except LockError as error:
         problems.add(error, Source(lock_path))
         return PlannedDeck(_result(output, good, problems), problems)
     plan = changes.plan(claimed, note_types, old, lock_path, now, problems)
@@ -368,13 +367,19 @@ def _render_all(
     good, parsed = render_sources(
         found.files, deck, problems, progress, (), options.no_remote, read
     )
-    if not parsed and not problems.errors:
-        where = ", ".join(str(p) for p in paths) or "."
-        skipped = len(found.skipped_readmes)
-        readmes = f"{skipped} README{'s' if skipped > 1 else ''}"
-        why = f" ({readmes} skipped: --include-readme builds them)" if skipped else ""
-        problems.error(Source(Path(where)), f"nothing to {verb}: no cards found{why}")
+    where = Source(Path(", ".join(str(p) for p in paths) or "."))
+    _refuse_empty(parsed, problems, where, verb, len(found.skipped_readmes))
     return good
+
+
+def _refuse_empty(
+    parsed: int, problems: Problems, where: Source, verb: str, skipped_readmes: int = 0
+) -> None:
+    """No cards at all is an error, unless another error already says why."""
+    if parsed or problems.errors:
+        return
+    hint = f" ({plural(skipped_readmes, 'README')} skipped: --include-readme builds them)"
+    problems.error(where, f"nothing to {verb}: no cards found{hint if skipped_readmes else ''}")
 
 
 def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:

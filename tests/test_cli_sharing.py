@@ -556,6 +556,22 @@ def test_alike_fronts_in_other_decks_or_one_file_are_not_warned(project: Path) -
 # --- broken configs ------------------------------------------------------------------------
 
 
+def test_a_config_whose_sources_hold_no_cards_says_so_once(project: Path) -> None:
+    """The same "no cards" error as a build of paths, at the config's `sources:` line."""
+    write(project, {**ALPHA, "decks/empty.yaml": "name: Empty\nsources: notes/empty\n"})
+    (project / "notes" / "empty").mkdir()
+    (project / "notes" / "empty" / "prose.md").write_text("Just prose.\n", encoding="utf-8")
+    result = run("build")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "notes/empty/prose.md: warning: no cards found (cards start at headings of the card "
+        "level, '## ' by default)",
+        "decks/empty.yaml:2: nothing to build: no cards found",
+    ]
+    assert not (project / "decks" / "empty.apkg").exists()
+
+
 def test_a_broken_config_does_not_stop_the_good_ones(project: Path) -> None:
     """A config error: reported at its line, the other decks built, exit 1."""
     write(project, {**ALPHA, **BETA, "decks/bad.yaml": "sources: notes/a\nnmae: Bad\n"})

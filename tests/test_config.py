@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools.config import ConfigError, load_deck_config, source_files
-from anki_tools.errors import AnkiToolsError
+from anki_tools.config import load_deck_config, source_files
+from anki_tools.errors import AnkiToolsError, ConfigError
 from anki_tools.notes import DeckSpec, Source
 from anki_tools.render import deck_description
 

@@ -28,11 +28,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from anki_tools import limits
+from anki_tools.errors import LockError
 from anki_tools.sharing.lock import (
     Lock,
     LockedNote,
     LockedNoteType,
-    LockError,
     read_lock,
     write_lock,
 )

@@ -21,8 +21,9 @@ from cli_run import run
 from click.testing import Result
 
 from anki_tools import build, limits
+from anki_tools.errors import LockError
 from anki_tools.sharing import lock_text
-from anki_tools.sharing.lock import LockError, read_lock
+from anki_tools.sharing.lock import read_lock
 
 from anki_collection import AnkiProfile
 from conftest import FIXED_TIME, WriteNotes

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from anki_tools.errors import LockError
 from anki_tools.notes import Source
 from anki_tools.sharing import lock, lock_text
 from anki_tools.sharing.lock import (
     Lock,
     LockedNote,
     LockedNoteType,
-    LockError,
     read_lock,
     write_lock,
 )

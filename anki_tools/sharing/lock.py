@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import limits
-from ..errors import AnkiToolsError, SourceError
+from ..errors import LockError, SourceError
 from ..files import read_at_most, write_atomically
 from ..notes import Source, display_path
 from . import lock_check, lock_text
@@ -28,10 +28,6 @@ SUFFIX = ".lock"
 CONFLICT_MARKERS = ("<<<<<<< ", "=======", ">>>>>>> ")
 # YAML refuses these characters even inside quotes; write them as escapes.
 UNWRITABLE_RE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
-
-
-class LockError(AnkiToolsError):
-    """The lock file cannot be read: broken YAML, a bad merge, a newer format."""
 
 
 @dataclass(frozen=True)
