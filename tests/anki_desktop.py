@@ -9,6 +9,8 @@ A step is a dict:
     find    Anki search for the card to show (the first match), e.g. '"Source:*spoiler*"'
     side    "question" or "answer": which side to draw (waits until it is drawn)
     theme   "light" or "dark": set before drawing, as Preferences does
+    width   CSS pixels: resize the main window until the reviewer's page is this wide
+            (400 is the narrowest Anki allows)
     switch  "light" or "dark": switch live after drawing (Anki only toggles body classes)
     click   CSS selector: a real mouse click on the element's centre
     keys    text typed with real key presses; key: one named key ("Return", "Tab")
@@ -17,6 +19,7 @@ A step is a dict:
     probe   JavaScript expression whose JSON value is the step's result; `style(selector,
             ...properties)` and `rect(selector)` are there to help
     shot    file name of a screenshot of the reviewer, saved in the folder's "shots"
+    crop    CSS selector: the shot shows only this element (and a small margin)
     name    the key of the result
 """
 
@@ -129,7 +132,7 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
     """The steps as a generator: it yields JavaScript to evaluate (and gets its value) or POLL."""
     import aqt
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from aqt.qt import QPoint, Qt
+    from aqt.qt import QPoint, QRect, QSize, Qt
     from aqt.theme import Theme
     from PyQt6.QtTest import QTest
 
@@ -158,6 +161,8 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
         _log(f"step {step.get('name', step)}")
         if "theme" in step:
             mw.set_theme(themes[step["theme"]])
+        if "width" in step:
+            yield from _resize(reviewer.web, step["width"])
         if "find" in step:
             found = mw.col.find_cards(step["find"])
             if not found:
@@ -224,7 +229,22 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
             results[step["name"]] = answer["value"]
         if "shot" in step:
             yield from _painted()
-            reviewer.web.grab().save(str(shots / step["shot"]))
+            # Qt's default: an invalid size grabs the whole view.
+            area = QRect(QPoint(0, 0), QSize(-1, -1))
+            if "crop" in step:
+                box = yield f"{HELPERS} rect({json.dumps(step['crop'])})"
+                if box is None:
+                    raise LookupError(f"nothing matches {step['crop']!r} to crop to")
+                zoom = reviewer.web.zoomFactor()
+                margin = 8
+                area = QRect(
+                    int(box["x"] * zoom) - margin,
+                    int(box["y"] * zoom) - margin,
+                    int(box["width"] * zoom) + 2 * margin,
+                    int(box["height"] * zoom) + 2 * margin,
+                ).intersected(reviewer.web.rect())
+            if not reviewer.web.grab(area).save(str(shots / step["shot"])):
+                raise OSError(f"could not save the screenshot {step['shot']}")
 
 
 # Set once the page has handled a click (after the card's own listeners: bubbling, on window).
@@ -258,6 +278,19 @@ def _painted() -> Iterator[object]:
     """A few animation frames after the last change, so that it is on screen."""
     yield PAINT_JS
     yield from _until("window.atPainted === true", "the page to paint")
+
+
+def _resize(web: Any, width: int) -> Iterator[object]:
+    """Resize the main window so that the reviewer's page is `width` CSS pixels wide."""
+    import aqt
+
+    window = aqt.mw
+    assert window is not None
+    wanted = round(width * web.zoomFactor())
+    # The web view takes what the window's frame and layout leave; one resize gets there,
+    # but the page learns its new width only after Qt's layout and Chromium's resize.
+    window.resize(window.width() - web.width() + wanted, window.height())
+    yield from _until(f"window.innerWidth === {width}", f"the page to be {width} px wide")
 
 
 def _until(condition: str, what: str) -> Iterator[object]:
