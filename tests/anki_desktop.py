@@ -122,6 +122,35 @@ def run_reviewer(apkg: Path, folder: Path, steps: list[dict[str, Any]]) -> dict[
     return result
 
 
+def typing(name: str, texts: list[str]) -> list[dict[str, Any]]:
+    """Steps that type each text into a type-in box from the keyboard, Tab between boxes.
+
+    Each waits until the text has landed (the renderer takes key events on a channel of
+    its own), so that the next key goes where a learner's would.
+    """
+    steps: list[dict[str, Any]] = []
+    for index, text in enumerate(texts):
+        if index:
+            steps.append(
+                {
+                    "name": f"{name} tab {index}",
+                    "key": "Tab",
+                    "until": "document.activeElement === "
+                    f"document.querySelectorAll('.at-typein-input')[{index}]",
+                    "within": 10,
+                }
+            )
+        steps.append(
+            {
+                "name": f"{name} keys {index}",
+                "keys": text,
+                "until": f"document.activeElement.value === {json.dumps(text)}",
+                "within": 10,
+            }
+        )
+    return steps
+
+
 # ---- inside Anki's process -------------------------------------------------------------
 
 
@@ -132,7 +161,7 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
     """The steps as a generator: it yields JavaScript to evaluate (and gets its value) or POLL."""
     import aqt
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from aqt.qt import QPoint, QRect, QSize, Qt
+    from aqt.qt import QImage, QPoint, QRect, QSize, Qt
     from aqt.theme import Theme
     from PyQt6.QtTest import QTest
 
@@ -228,6 +257,10 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                 raise ValueError(f"probe {step['name']!r} failed: {answer.get('error')}")
             results[step["name"]] = answer["value"]
         if "shot" in step:
+            # Layout starts the loads of the fonts the page uses (MathJax's come after
+            # typesetting): wait until they are in, then for the frame that shows them.
+            yield from _painted()
+            yield from _until("document.fonts.status === 'loaded'", "the page's fonts")
             yield from _painted()
             # Qt's default: an invalid size grabs the whole view.
             area = QRect(QPoint(0, 0), QSize(-1, -1))
@@ -243,7 +276,9 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                     int(box["width"] * zoom) + 2 * margin,
                     int(box["height"] * zoom) + 2 * margin,
                 ).intersected(reviewer.web.rect())
-            if not reviewer.web.grab(area).save(str(shots / step["shot"])):
+            # No alpha, most compression: the pictures end up in docs/images.
+            picture = reviewer.web.grab(area).toImage().convertToFormat(QImage.Format.Format_RGB888)
+            if not picture.save(str(shots / step["shot"]), "PNG", 0):
                 raise OSError(f"could not save the screenshot {step['shot']}")
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from anki_tools import build
 
-from anki_desktop import desktop_available, run_reviewer
+from anki_desktop import desktop_available, run_reviewer, typing
 from conftest import FIXED_TIME
 
 pytestmark = [
@@ -168,9 +168,16 @@ MATH_PROBE = r"""(function () {
       var r = b.getBoundingClientRect(); return r.width > 0 && r.height > 0; }),
     raw: ['\\(', '\\)', '\\[', '\\]', '$', '\\frac', '\\sum', '\\sqrt'].filter(function (t) {
       return qa.innerText.indexOf(t) >= 0; }),
-    version: typeof MathJax === 'undefined' ? null : MathJax.version
+    version: typeof MathJax === 'undefined' ? null : MathJax.version,
+    fonts: Array.from(document.fonts).filter(function (f) {
+      return f.family.indexOf('MJX') >= 0 && f.status === 'loaded'; }).length
   };
 })()"""
+# MathJax's fonts load after it has typeset, once the page is laid out.
+FONTS_LOADED = (
+    "document.fonts.status === 'loaded' && Array.from(document.fonts).some("
+    "function (f) { return f.family.indexOf('MJX') >= 0 && f.status === 'loaded'; })"
+)
 IMAGES_LOADED = (
     "document.querySelectorAll('#qa img').length > 0 && "
     "Array.from(document.querySelectorAll('#qa img')).every("
@@ -232,26 +239,8 @@ def typein(name: str, first: str, second: str) -> list[dict[str, Any]]:
     """Type into both boxes of the two-box card from the keyboard (Tab between), then Enter."""
     return [
         {"name": f"{name} front", "theme": "light", "find": BOXES, "side": "question"},
-        {
-            "name": f"{name} first",
-            "keys": first,
-            # The renderer takes key events on its own channel: wait for them to land.
-            "until": f"document.activeElement.value === {first!r}",
-            "within": 10,
-        },
-        {
-            "name": f"{name} tab",
-            "key": "Tab",
-            "until": "document.activeElement === document.querySelectorAll('.at-typein-input')[1]",
-            "within": 10,
-        },
-        {
-            "name": f"{name} typed",
-            "keys": second,
-            "until": f"document.activeElement.value === {second!r}",
-            "within": 10,
-            "probe": TYPED,
-        },
+        *typing(name, [first, second]),
+        {"name": f"{name} typed", "probe": TYPED},
         {
             "name": f"{name} marks",
             "key": "Return",
@@ -264,11 +253,19 @@ def typein(name: str, first: str, second: str) -> list[dict[str, Any]]:
 
 NARROW = 400
 STEPS: list[dict[str, Any]] = [
-    {"name": "math front", "theme": "light", "find": MATH, "side": "question", "probe": MATH_PROBE},
+    {
+        "name": "math front",
+        "theme": "light",
+        "find": MATH,
+        "side": "question",
+        "until": FONTS_LOADED,
+        "probe": MATH_PROBE,
+    },
     {
         "name": "math back",
         "find": MATH,
         "side": "answer",
+        "until": FONTS_LOADED,
         "probe": MATH_PROBE,
         "shot": "math-back.png",
     },
@@ -357,6 +354,7 @@ def test_math_is_typeset_by_ankis_mathjax(
     assert math["containers"] == inline + display, math
     assert math["display"] == display, math
     assert math["drawn"], math  # each formula takes room on the page
+    assert math["fonts"] > 0, math  # and its glyphs came: MathJax's fonts, from Anki
     assert math["raw"] == [], math  # no TeX source left for the learner to read
 
 
