@@ -3,6 +3,7 @@
 
     python3 dev.py decks   # build the example decks from examples/ into decks/
     python3 dev.py test    # lint, type-check and run the whole test suite
+    python3 dev.py shots   # the card screenshots of docs/images/, taken in Anki desktop
 
 Both create `.venv/` on first use and (re)install the project with its test
 dependencies whenever pyproject.toml changes.
@@ -36,7 +37,7 @@ DESKTOP_PACKAGES = [
 
 
 def main(argv: list[str]) -> int:
-    commands = {"decks": build_decks, "test": run_tests}
+    commands = {"decks": build_decks, "test": run_tests, "shots": take_shots}
     if len(argv) < 2 or argv[1] not in commands:
         print(__doc__, file=sys.stderr)
         return 2
@@ -109,6 +110,12 @@ def run_tests(extra: list[str]) -> int:
         print("dev.py: pytest collected no tests; that is a failure here", file=sys.stderr)
         return 1
     return status
+
+
+def take_shots(extra: list[str]) -> int:
+    """Screenshots of cards in the real Anki desktop for docs/ (tests/desktop_shots.py)."""
+    ensure_system_packages()
+    return call([tool("python"), str(ROOT / "tests" / "desktop_shots.py"), *extra])
 
 
 def tool(name: str) -> str:

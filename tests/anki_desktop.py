@@ -9,6 +9,8 @@ A step is a dict:
     find    Anki search for the card to show (the first match), e.g. '"Source:*spoiler*"'
     side    "question" or "answer": which side to draw (waits until it is drawn)
     theme   "light" or "dark": set before drawing, as Preferences does
+    width   CSS pixels: resize the main window until the reviewer's page is this wide
+            (400 is the narrowest Anki allows)
     switch  "light" or "dark": switch live after drawing (Anki only toggles body classes)
     click   CSS selector: a real mouse click on the element's centre
     keys    text typed with real key presses; key: one named key ("Return", "Tab")
@@ -17,6 +19,7 @@ A step is a dict:
     probe   JavaScript expression whose JSON value is the step's result; `style(selector,
             ...properties)` and `rect(selector)` are there to help
     shot    file name of a screenshot of the reviewer, saved in the folder's "shots"
+    crop    CSS selector: the shot shows only this element (and a small margin)
     name    the key of the result
 """
 
@@ -119,6 +122,35 @@ def run_reviewer(apkg: Path, folder: Path, steps: list[dict[str, Any]]) -> dict[
     return result
 
 
+def typing(name: str, texts: list[str]) -> list[dict[str, Any]]:
+    """Steps that type each text into a type-in box from the keyboard, Tab between boxes.
+
+    Each waits until the text has landed (the renderer takes key events on a channel of
+    its own), so that the next key goes where a learner's would.
+    """
+    steps: list[dict[str, Any]] = []
+    for index, text in enumerate(texts):
+        if index:
+            steps.append(
+                {
+                    "name": f"{name} tab {index}",
+                    "key": "Tab",
+                    "until": "document.activeElement === "
+                    f"document.querySelectorAll('.at-typein-input')[{index}]",
+                    "within": 10,
+                }
+            )
+        steps.append(
+            {
+                "name": f"{name} keys {index}",
+                "keys": text,
+                "until": f"document.activeElement.value === {json.dumps(text)}",
+                "within": 10,
+            }
+        )
+    return steps
+
+
 # ---- inside Anki's process -------------------------------------------------------------
 
 
@@ -129,7 +161,7 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
     """The steps as a generator: it yields JavaScript to evaluate (and gets its value) or POLL."""
     import aqt
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
-    from aqt.qt import QPoint, Qt
+    from aqt.qt import QImage, QPoint, QRect, QSize, Qt
     from aqt.theme import Theme
     from PyQt6.QtTest import QTest
 
@@ -158,6 +190,8 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
         _log(f"step {step.get('name', step)}")
         if "theme" in step:
             mw.set_theme(themes[step["theme"]])
+        if "width" in step:
+            yield from _resize(reviewer.web, step["width"])
         if "find" in step:
             found = mw.col.find_cards(step["find"])
             if not found:
@@ -223,8 +257,29 @@ def _drive(request: dict[str, Any], results: dict[str, Any]) -> Iterator[object]
                 raise ValueError(f"probe {step['name']!r} failed: {answer.get('error')}")
             results[step["name"]] = answer["value"]
         if "shot" in step:
+            # Layout starts the loads of the fonts the page uses (MathJax's come after
+            # typesetting): wait until they are in, then for the frame that shows them.
             yield from _painted()
-            reviewer.web.grab().save(str(shots / step["shot"]))
+            yield from _until("document.fonts.status === 'loaded'", "the page's fonts")
+            yield from _painted()
+            # Qt's default: an invalid size grabs the whole view.
+            area = QRect(QPoint(0, 0), QSize(-1, -1))
+            if "crop" in step:
+                box = yield f"{HELPERS} rect({json.dumps(step['crop'])})"
+                if box is None:
+                    raise LookupError(f"nothing matches {step['crop']!r} to crop to")
+                zoom = reviewer.web.zoomFactor()
+                margin = 8
+                area = QRect(
+                    int(box["x"] * zoom) - margin,
+                    int(box["y"] * zoom) - margin,
+                    int(box["width"] * zoom) + 2 * margin,
+                    int(box["height"] * zoom) + 2 * margin,
+                ).intersected(reviewer.web.rect())
+            # No alpha, most compression: the pictures end up in docs/images.
+            picture = reviewer.web.grab(area).toImage().convertToFormat(QImage.Format.Format_RGB888)
+            if not picture.save(str(shots / step["shot"]), "PNG", 0):
+                raise OSError(f"could not save the screenshot {step['shot']}")
 
 
 # Set once the page has handled a click (after the card's own listeners: bubbling, on window).
@@ -258,6 +313,19 @@ def _painted() -> Iterator[object]:
     """A few animation frames after the last change, so that it is on screen."""
     yield PAINT_JS
     yield from _until("window.atPainted === true", "the page to paint")
+
+
+def _resize(web: Any, width: int) -> Iterator[object]:
+    """Resize the main window so that the reviewer's page is `width` CSS pixels wide."""
+    import aqt
+
+    window = aqt.mw
+    assert window is not None
+    wanted = round(width * web.zoomFactor())
+    # The web view takes what the window's frame and layout leave; one resize gets there,
+    # but the page learns its new width only after Qt's layout and Chromium's resize.
+    window.resize(window.width() - web.width() + wanted, window.height())
+    yield from _until(f"window.innerWidth === {width}", f"the page to be {width} px wide")
 
 
 def _until(condition: str, what: str) -> Iterator[object]:
