@@ -16,7 +16,7 @@ from .errors import AnkiToolsError, printable
 from .notes import CELL_MODES, DeckSpec, ReadOptions, display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
-from .templates import DEFAULT_THEME, theme_names
+from .templates import DEFAULT_THEME, theme_names, unknown_theme
 
 # Below this many files a build takes about a second: no progress bar.
 PROGRESS_MIN_FILES = 50
@@ -115,14 +115,13 @@ def build(
     With no PATHS (or with deck configs as PATHS), build every deck config in
     decks/ (decks/NAME.yaml), each into its own .apkg.
     """
-    _check_theme(theme or DEFAULT_THEME, templates)
+    _check_theme(theme, templates)
     options = BuildOptions(
         keep_going,
         None,
         templates,
-        theme or DEFAULT_THEME,
+        theme,
         dry_run,
-        theme_given=bool(theme),
         no_remote=no_remote,
         read=_read(cells, card_level, include_readme),
     )
@@ -268,12 +267,11 @@ def _check_paths(paths: tuple[Path, ...]) -> None:
             raise click.BadParameter(f"'{path}' is not a notes file ({known})", param_hint="PATHS")
 
 
-def _check_theme(theme: str, templates: Path | None) -> None:
-    known = theme_names(templates)
-    if theme not in known:
-        raise click.BadParameter(
-            f"no theme '{theme}' (known: {', '.join(known) or 'none'})", param_hint="'--theme'"
-        )
+def _check_theme(theme: str | None, templates: Path | None) -> None:
+    """--theme names a theme of the templates: a usage error before anything is read."""
+    wrong = unknown_theme(theme, templates) if theme else None
+    if wrong:
+        raise click.BadParameter(wrong, param_hint="'--theme'")
 
 
 def _default_name(paths: tuple[Path, ...]) -> str:

@@ -24,7 +24,8 @@ from .notes import (
 )
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
-from .templates import DEFAULT_THEME, load_note_types, theme_names
+from .sharing.report import ChangeReport
+from .templates import DEFAULT_THEME, load_note_types, unknown_theme
 
 Progress = Callable[[int], None]
 
@@ -110,9 +111,8 @@ class BuildOptions:
     keep_going: bool = False
     timestamp: float | None = None  # "now", for notes that are new or changed
     templates: Path | None = None
-    theme: str = DEFAULT_THEME
+    theme: str | None = None  # None: a deck config's theme, else DEFAULT_THEME
     dry_run: bool = False
-    theme_given: bool = False  # --theme on the command line wins over a config's theme
     no_remote: bool = False  # a remote image is an error, not a warning
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
 
@@ -190,11 +190,11 @@ def plan_deck(
     problems = Problems()
     spec = replace(spec, read=spec.read.over(options.read))
     output = None if check_only else spec.output
-    theme = options.theme if options.theme_given or not spec.theme else spec.theme
-    if theme not in theme_names(options.templates):
-        known = ", ".join(theme_names(options.templates))
-        problems.error(_key_source(spec, "theme"), f"no theme '{theme}' (known: {known})")
-        return PlannedDeck(_result(output, [], problems), problems)
+    theme = options.theme or spec.theme or DEFAULT_THEME  # --theme wins over the config's
+    wrong = unknown_theme(theme, options.templates)
+    if wrong:
+        problems.error(_key_source(spec, "theme"), wrong)
+        return PlannedDeck(output, [], problems)
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
@@ -248,20 +248,31 @@ def build_rendered(
 class PlannedDeck:
     """A deck stamped from its lock and ready to write, with the guids it gives out."""
 
-    result: BuildResult
+    output: Path | None
+    notes: list[RenderedNote]
     problems: Problems
     guids: dict[str, identity.GuidPlace] = field(default_factory=dict)
     write: Callable[[], None] | None = None  # None: a check, a dry run or nothing to write
+    changes: ChangeReport | None = None  # against the lock; None for a check
+    dry_run: bool = False
     keep_going: bool = False
     shared: bool = False  # a guid another deck of the run gives out too
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
         allowed = (self.keep_going and not self.shared) or not self.problems.errors
+        written = False
         if self.write is not None and allowed:
             self.write()
-            self.result.written = True
-        return self.result
+            written = True
+        return _result(
+            self.output,
+            self.notes,
+            self.problems,
+            written=written,
+            changes=self.changes,
+            dry_run=self.dry_run,
+        )
 
 
 def plan_rendered(
@@ -280,26 +291,31 @@ def plan_rendered(
     good = [claim.rendered for claim in claimed]
     if output is None:  # a check: no lock, so every card is new
         _warn_same_fronts(claimed, [True] * len(claimed), problems)
-        planned = PlannedDeck(_result(None, good, problems), problems)
+        planned = PlannedDeck(None, good, problems)
         if checked_as is not None:
             planned.guids = {
                 c.guid: identity.GuidPlace(c.rendered.note.source, checked_as) for c in claimed
             }
         return planned
-    note_types = load_note_types(options.templates, options.theme)
+    note_types = load_note_types(options.templates, options.theme or DEFAULT_THEME)
     lock_path = lock_path or lock.path_for(output)
     now = int(options.timestamp if options.timestamp is not None else time.time())
     try:
         old = lock.read_lock(lock_path, now)
     except LockError as error:
         problems.add(error, Source(lock_path))
-        return PlannedDeck(_result(output, good, problems), problems)
+        return PlannedDeck(output, good, problems)
     plan = changes.plan(claimed, note_types, old, lock_path, now, problems)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
     _warn_same_fronts(claimed, new, problems)
-    result = _result(output, good, problems)
-    result.changes, result.dry_run = plan.report, options.dry_run
-    planned = PlannedDeck(result, problems, keep_going=options.keep_going)
+    planned = PlannedDeck(
+        output,
+        good,
+        problems,
+        changes=plan.report,
+        dry_run=options.dry_run,
+        keep_going=options.keep_going,
+    )
     planned.guids = plan.guid_places(display_path(output))
     if not options.dry_run and good:
 
@@ -340,12 +356,10 @@ def preview(
     problems = Problems()
     rendered = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
     good = [claim.rendered for claim in claims.claim_guids(rendered, problems)]
-    result = _result(folder / preview_page.PAGE_NAME, good, problems)
-    result.cards = preview_page.write_preview(
+    cards = preview_page.write_preview(
         good, load_note_types(templates, theme), folder, problems.items
     )
-    result.written = True
-    return result
+    return _result(folder / preview_page.PAGE_NAME, good, problems, cards=cards, written=True)
 
 
 def _render_all(
@@ -382,13 +396,26 @@ def _refuse_empty(
     problems.error(where, f"nothing to {verb}: no cards found{hint if skipped_readmes else ''}")
 
 
-def _result(output: Path | None, notes: list[RenderedNote], problems: Problems) -> BuildResult:
+def _result(
+    output: Path | None,
+    notes: list[RenderedNote],
+    problems: Problems,
+    *,
+    cards: int | None = None,  # a preview counts the cards it shows
+    written: bool = False,
+    changes: ChangeReport | None = None,
+    dry_run: bool = False,
+) -> BuildResult:
+    """What the run did, made once at its end."""
     media = {m.name for r in notes for m in r.media}
     return BuildResult(
         output=output,
         notes=len(notes),
-        cards=sum(card_count(r.note) for r in notes),
+        cards=sum(card_count(r.note) for r in notes) if cards is None else cards,
         media=len(media),
         decks=tuple(sorted({r.note.deck for r in notes})),
-        problems=problems.items,
+        written=written,
+        problems=list(problems.items),
+        changes=changes,
+        dry_run=dry_run,
     )

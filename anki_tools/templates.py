@@ -61,6 +61,13 @@ def theme_names(folder: Path | None = None) -> list[str]:
     return sorted({path.stem for found in folders for path in (found / THEMES).glob("*.yaml")})
 
 
+def unknown_theme(theme: str, folder: Path | None = None) -> str | None:
+    """What is wrong with a theme's name, or None when the templates folder has it: the
+    one rule for --theme, a deck config's `theme:` and loading note types."""
+    known = theme_names(folder)
+    return None if theme in known else f"no theme '{theme}' (known: {', '.join(known) or 'none'})"
+
+
 def _theme_file(folder: Path, theme: str) -> Path | None:
     """A folder's own theme first; a folder made before themes existed uses the built-in ones."""
     for candidate in (folder, default_templates_dir()):
@@ -82,8 +89,7 @@ def _theme_css(folder: Path, theme: str) -> str:
     """The theme's own CSS (after style.css, so it wins) and its code colours."""
     path = _theme_file(folder, theme)
     if path is None:
-        known = ", ".join(theme_names(folder)) or "none"
-        raise TemplateError(f"no theme '{theme}' (known: {known})", Source(folder / THEMES))
+        raise TemplateError(unknown_theme(theme, folder) or theme, Source(folder / THEMES))
     meta = _meta(path)
     extra = _read(path.parent / str(meta["css"])) if meta.get("css") else ""
     try:
