@@ -1,4 +1,4 @@
-/* anki-tools card script: spoilers, type-in boxes, quote colours.
+/* anki-tools card script: spoilers, type-in boxes, quote hues.
    Runs on the front and again on the back, which may be a fresh page
    (AnkiDroid, AnkiMobile): typed answers travel in sessionStorage. */
 (function () {
@@ -20,11 +20,9 @@
     spoiler.addEventListener("click", function () { spoiler.classList.toggle("at-revealed"); });
   });
 
+  // Only the hue: the CSS makes it light or dark with the theme, also after a live switch.
   card.querySelectorAll(".at-quote").forEach(function (quote) {
-    quote.style.background = "hsl(" + Math.floor(Math.random() * 360) + ", 80%, 93%)";
-    if (document.body.classList.contains("nightMode") || document.body.classList.contains("night_mode")) {
-      quote.style.background = "hsl(" + Math.floor(Math.random() * 360) + ", 30%, 22%)";
-    }
+    quote.style.setProperty("--at-quote-hue", String(Math.floor(Math.random() * 360)));
   });
 
   // Enter in a box shows the answer where the app lets a card ask: Anki desktop's
