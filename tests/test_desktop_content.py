@@ -230,7 +230,11 @@ SCROLL_PROBE = r"""(function () {
               shown: i.getBoundingClientRect().width}; }),
     code: Array.from(document.querySelectorAll('#qa .highlight pre')).map(function (p) {
       return {scrollWidth: p.scrollWidth, clientWidth: p.clientWidth,
-              overflowX: getComputedStyle(p).overflowX}; })
+              overflowX: getComputedStyle(p).overflowX}; }),
+    boxes: Array.from(document.querySelectorAll(
+        '#qa table, #qa mjx-container[display="true"]')).map(function (p) {
+      return {tag: p.tagName.toLowerCase(), scrollWidth: p.scrollWidth,
+              clientWidth: p.clientWidth, overflowX: getComputedStyle(p).overflowX}; })
   };
 })()"""
 
@@ -404,20 +408,13 @@ def test_cloze_is_hidden_on_the_front_and_filled_on_the_back(shown: dict[str, An
     assert back["gaps"] == ["France", "len"], back
 
 
-# A wide table and wide display math push the page sideways: style.css gives neither a
-# box of its own that scrolls (reported; the CSS is not this test's to change).
-PAGE_SCROLL_DEFECT = pytest.mark.xfail(
-    strict=True, reason="defect: no sideways scroll box around wide tables and display math"
-)
-
-
 @pytest.mark.parametrize(
     "name",
     [
         "code",
-        pytest.param("table", marks=PAGE_SCROLL_DEFECT),
+        "table",
         "words",
-        pytest.param("math", marks=PAGE_SCROLL_DEFECT),
+        "math",
         "image",
         "math card",
         "boxes",
@@ -430,6 +427,17 @@ def test_no_sideways_page_scroll_in_a_400_px_window(shown: dict[str, Any], name:
     # Only code blocks may scroll sideways, inside themselves.
     assert page["scrollWidth"] <= page["clientWidth"], page
     assert page["outside"] == [], page
+
+
+@pytest.mark.parametrize("name, tag", [("table", "table"), ("math", "mjx-container")])
+def test_wide_tables_and_formulas_scroll_inside_their_box(
+    shown: dict[str, Any], name: str, tag: str
+) -> None:
+    boxes = [box for box in shown[f"narrow {name}"]["boxes"] if box["tag"] == tag]
+    assert boxes, shown[f"narrow {name}"]
+    for box in boxes:
+        assert box["overflowX"] == "auto"
+        assert box["scrollWidth"] > box["clientWidth"]  # all of it is there, scrolled
 
 
 def test_long_code_lines_scroll_inside_their_block(shown: dict[str, Any]) -> None:
