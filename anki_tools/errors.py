@@ -15,7 +15,7 @@ class AnkiToolsError(Exception):
     traceback and exits with its `exit_code` (as click's exceptions carry theirs).
 
     Every error a user can meet is one of the classes below; the CLI maps them in one
-    place (cli.py, `_user_error`). Exit codes: 1 for content and output errors; click's
+    place (cli.py: `_run`, and `_build_configs` for deck configs). Exit codes: 1 for content and output errors; click's
     own usage errors exit with 2."""
 
     exit_code = 1

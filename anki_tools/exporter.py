@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from nbconvert.exporters import Exporter
 from nbconvert.utils.exceptions import ConversionException
@@ -33,6 +33,7 @@ class AnkiExporter(Exporter):
 
     export_from_notebook = "Anki deck"
     _filename: Path | None = None
+    _read: tuple[notebook.Notebook, Problems] | None = None  # the named file, as read
     output_mimetype = "application/octet-stream"
 
     deck = Unicode(None, allow_none=True, help="Deck for cards the notebook names none for.").tag(
@@ -53,21 +54,42 @@ class AnkiExporter(Exporter):
     def from_filename(
         self, filename: str, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[Any, dict[str, Any]]:  # nbconvert types it as a notebook; it is bytes
-        # Remember the file: its saved cell ids and its folder (for local images).
+        # Remember the file: its folder holds the local images, and from_file reads it.
         self._filename = Path(filename)
         try:
             result: tuple[Any, dict[str, Any]] = super().from_filename(filename, resources, **kw)
         finally:
-            self._filename = None
+            self._filename, self._read = None, None
         return result
+
+    def from_file(
+        self, file_stream: Any, resources: dict[str, Any] | None = None, **kw: Any
+    ) -> tuple[Any, dict[str, Any]]:
+        """A named file is read as a build reads it, once: nbconvert's nbformat.read would
+        invent ids for cells saved without one, and the file would be read again for them."""
+        if self._filename is None:
+            return super().from_file(file_stream, resources, **kw)
+        problems = Problems()
+        try:
+            read = notebook.read_notebook(self._filename, problems)
+        except AnkiToolsError as error:
+            problems.add(error, Source(self._filename))
+            self._log_problems(BuildResult(output=None, problems=problems.items))
+            self._fail(problems.errors)
+        self._read = (read, problems)
+        return self.from_notebook_node(read.node, resources, **kw)
 
     def from_notebook_node(
         self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any
     ) -> tuple[Any, dict[str, Any]]:
         nb_copy, resources = super().from_notebook_node(nb, resources, **kw)
         path = self._notebook_path(resources)
-        problems = Problems()
-        parsed = notebook.with_saved_ids(path, nb_copy, self._saved_ids(path, nb_copy))
+        read, problems = self._read or (None, Problems())
+        # The ids as saved, when nbconvert's preprocessors kept the cells as they were read;
+        # a node from elsewhere, or one with cells added or removed, keeps its own.
+        same = read is not None and len(read.node.cells) == len(nb_copy.cells)
+        ids = read.saved_ids if read is not None and same else [c.get("id") for c in nb_copy.cells]
+        parsed = notebook.with_saved_ids(path, nb_copy, ids)
         try:
             notes = notebook.notes_from(
                 parsed, path.parent, self.deck, problems, ReadOptions(cells=self.cells)
@@ -97,19 +119,12 @@ class AnkiExporter(Exporter):
         name = metadata.get("name") or "notebook"
         return Path(metadata.get("path") or ".") / f"{name}.ipynb"
 
-    @staticmethod
-    def _saved_ids(path: Path, node: Any) -> list[str | None]:
-        """nbformat invents random ids for older notebooks: take the ids the file has
-        (a node from elsewhere, or one with cells added or removed, keeps its own)."""
-        saved = notebook.ids_in_file(path, len(node.cells)) if path.is_file() else None
-        return saved if saved is not None else [cell.get("id") for cell in node.cells]
-
     def _log_problems(self, result: BuildResult) -> None:
         for problem in result.shown_problems():
             log = self.log.warning if problem.severity is Severity.WARNING else self.log.error
             log("%s", problem)
 
-    def _fail(self, errors: list[Problem]) -> None:
+    def _fail(self, errors: list[Problem]) -> NoReturn:
         # Imported here: nbconvertapp loads the exporters (this module) while it starts.
         from nbconvert.nbconvertapp import NbConvertApp
 

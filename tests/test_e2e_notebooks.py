@@ -494,6 +494,26 @@ def test_nbconvert_reports_content_errors_without_a_traceback(tmp_path: Path):
     assert not (tmp_path / "broken.apkg").exists()
 
 
+def test_nbconvert_reads_the_file_as_a_build_does(tmp_path: Path):
+    """The exporter reads a named notebook itself: a broken one is the build's message at
+    its line, and a schema problem the build's one warning (nbformat logged its own)."""
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text('{"cells": [\n  {"cell_type": "markdown",\n', encoding="utf-8")
+    completed = nbconvert(broken)
+    assert completed.returncode == 1
+    assert "broken.ipynb:2: not a notebook: invalid JSON" in completed.stderr
+    assert "Traceback" not in completed.stderr
+    notebook = lesson()
+    raw = json.loads(nbformat.writes(notebook))
+    raw["cells"][0]["outputs"] = []  # a markdown cell with outputs: read with a warning
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    completed = nbconvert(path)
+    assert completed.returncode == 0, completed.stderr
+    assert "old.ipynb:cell 1: warning: not a valid notebook" in completed.stderr
+    assert "Notebook JSON is invalid" not in completed.stderr
+
+
 def test_anchor_copy_builds_with_nbconvert_too(anki: AnkiProfile, tmp_path: Path):
     path = tmp_path / "template.ipynb"
     shutil.copyfile(ANCHOR_NOTEBOOK, path)

@@ -147,18 +147,14 @@ def notebook_from_dict(raw: dict[str, Any], path: Path, problems: Problems) -> N
     """A notebook from parsed JSON; its first schema problem is a warning (see
     notebook_schema), only what nbformat cannot read at all is an error."""
     readable, repaired = notebook_schema.usable(raw, path, problems)
-    captured: dict[str, Any] = {}
     try:
         with warnings.catch_warnings():
             # nbformat warns as it repairs repeated or missing ids; we report those ourselves.
             warnings.simplefilter("ignore")
-            node = nbformat.reads(  # type: ignore[no-untyped-call]
-                json.dumps(readable), as_version=4, capture_validation_error=captured
-            )
+            node, invalid = _node(readable)
     except Exception as error:  # nbformat raises many kinds for broken structure
         first_line = str(error).strip().split("\n")[0]
         raise SourceError(f"not a valid notebook: {first_line}", Source(path)) from None
-    invalid = captured.get("ValidationError")
     problem = notebook_schema.first_problem(invalid) if invalid is not None else repaired
     if problem is not None:
         version = f"{node.get('nbformat')}.{node.get('nbformat_minor', '?')}"  # may be missing
@@ -166,6 +162,26 @@ def notebook_from_dict(raw: dict[str, Any], path: Path, problems: Problems) -> N
     if not isinstance(node.get("cells"), list):  # a v3 notebook's worksheets hold none
         raise SourceError("not a valid notebook: it has no list of 'cells'", Source(path))
     return with_saved_ids(path, node, _ids_in_file(raw, len(node.cells)))
+
+
+def _node(raw: dict[str, Any]) -> tuple[Any, Exception | None]:
+    """The notebook as `nbformat.reads` makes it, from JSON already parsed (it takes only
+    text: the dict went back to JSON and was parsed again): the reader of its version,
+    then conversion to v4 and validation, whose error is returned, not logged."""
+    major, minor = nbformat.reader.get_version(raw)  # type: ignore[no-untyped-call]
+    if major not in nbformat.versions:
+        raise nbformat.NBFormatError(f"Unsupported nbformat version {major}")
+    try:
+        node = nbformat.versions[major].to_notebook_json(raw, minor=minor)
+    except AttributeError as error:
+        message = f"The notebook is invalid and is missing an expected key: {error}"
+        raise ValueError(message) from None
+    node = nbformat.convert(node, 4)  # type: ignore[no-untyped-call]
+    try:
+        nbformat.validate(node)
+    except nbformat.ValidationError as error:
+        return node, error
+    return node, None
 
 
 def with_saved_ids(path: Path, node: Any, ids: list[str | None]) -> Notebook:
