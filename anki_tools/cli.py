@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -117,11 +118,10 @@ def build(
     """
     _check_theme(theme, templates)
     options = BuildOptions(
-        keep_going,
-        None,
-        templates,
-        theme,
-        dry_run,
+        keep_going=keep_going,
+        templates=templates,
+        theme=theme,
+        dry_run=dry_run,
         no_remote=no_remote,
         read=_read(cells, card_level, include_readme),
     )
@@ -138,7 +138,8 @@ def build(
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
     count = partial(pipeline.find_sources, paths, options.read.include_readme)
     with _progress(lambda: len(count())) as progress:
-        result = _run(lambda: pipeline.build_paths(paths, output, deck, options, progress))
+        paths_options = replace(options, output=output, deck=deck)
+        result = _run(lambda: pipeline.build_paths(paths, paths_options, progress))
     sys.exit(_report(result))
 
 
@@ -163,7 +164,8 @@ def check(
             raise click.UsageError("--deck is for checking notes; a deck config sets 'name'")
         sys.exit(_build_configs(configs, options, check_only=True))
     _check_paths(paths)
-    sys.exit(_report(_run(lambda: pipeline.build_paths(paths, None, deck, options))))
+    checked = replace(options, deck=deck)
+    sys.exit(_report(_run(lambda: pipeline.build_paths(paths, checked))))
 
 
 @main.command()
@@ -193,7 +195,8 @@ def preview(
     theme = theme or DEFAULT_THEME
     _check_theme(theme, templates)
     read = _read(cells, card_level, include_readme)
-    sys.exit(_report(_run(lambda: pipeline.preview(paths, output, deck, templates, theme, read))))
+    options = BuildOptions(deck=deck, templates=templates, theme=theme, read=read)
+    sys.exit(_report(_run(lambda: pipeline.preview(paths, output, options))))
 
 
 def _run(step: Callable[[], BuildResult]) -> BuildResult:

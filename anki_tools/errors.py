@@ -14,9 +14,9 @@ class AnkiToolsError(Exception):
     """A mistake in the user's input or surroundings; the CLI prints it without a
     traceback and exits with its `exit_code` (as click's exceptions carry theirs).
 
-    Every error a user can meet is one of the classes below; the CLI maps them in one
-    place (cli.py: `_run`, and `_build_configs` for deck configs). Exit codes: 1 for content and output errors; click's
-    own usage errors exit with 2."""
+    Every error a user can meet is one of the classes below; the CLI turns them into a
+    message and an exit status (cli.py: `_run`, and `_build_configs` for deck configs).
+    Exit codes: 1 for content and output errors; click's own usage errors exit with 2."""
 
     exit_code = 1
 

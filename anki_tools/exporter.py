@@ -100,10 +100,10 @@ class AnkiExporter(Exporter):
         with tempfile.TemporaryDirectory() as folder:
             output = Path(folder) / f"{path.stem}.apkg"
             # The lock goes beside the notebook, where nbconvert writes the deck by default.
-            options = pipeline.BuildOptions(keep_going=self.keep_going)
             lock_path = lock.path_for(path.with_suffix(".apkg"))
+            options = pipeline.BuildOptions(output, lock=lock_path, keep_going=self.keep_going)
             good = pipeline.render_notes(notes, problems)
-            result = pipeline.build_rendered(good, output, problems, options, lock_path=lock_path)
+            result = pipeline.build_rendered(good, problems, options)
             self._log_problems(result)  # with keep_going, errors of the cards left out
             if not result.written:
                 self._fail(result.errors)

@@ -84,18 +84,18 @@ def parse_sources(
 
 def render_sources(
     sources: list[tuple[Path, Path]],
-    deck: str | None,
     problems: Problems,
+    options: BuildOptions,
     progress: Progress | None = None,
     tags: tuple[str, ...] = (),
-    refuse_remote: bool = False,
-    read: ReadOptions = DEFAULT_READ,
 ) -> tuple[list[RenderedNote], int]:
     """Parse and render every source, file by file (on every core for a big build), in
-    order; also how many notes were parsed, good or not."""
+    order; also how many notes were parsed, good or not. `tags` go on every card (a
+    deck config's)."""
     rendered: list[RenderedNote] = []
     parsed = 0
-    for work in workers.render_files(sources, deck, tags, refuse_remote, read):
+    work_items = workers.render_files(sources, options.deck, tags, options.no_remote, options.read)
+    for work in work_items:
         problems.extend(work.problems)
         rendered += work.rendered
         parsed += work.parsed
@@ -106,8 +106,12 @@ def render_sources(
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """How to build, the same for every deck of a run."""
+    """How to build: everything a run is told besides its sources. A deck config sets
+    its own output, deck, theme and read options over these (`plan_deck`)."""
 
+    output: Path | None = None  # the .apkg; None: only check
+    deck: str | None = None  # for cards that name none
+    lock: Path | None = None  # None: beside the output (a notebook's lock: beside it)
     keep_going: bool = False
     timestamp: float | None = None  # "now", for notes that are new or changed
     templates: Path | None = None
@@ -139,7 +143,7 @@ def build(
     timestamp: float | None = None,
     templates: Path | None = None,
     progress: Progress | None = None,
-    theme: str = DEFAULT_THEME,
+    theme: str | None = None,
     dry_run: bool = False,
     no_remote: bool = False,
     cells: str | None = None,
@@ -150,24 +154,28 @@ def build(
 
     `cells` (auto, all, marked), `card_level` and `include_readme` are the command
     line's --cells, --card-level and --include-readme: see docs/cli.md."""
-    read = ReadOptions(cells, card_level, include_readme)
     options = BuildOptions(
-        keep_going, timestamp, templates, theme, dry_run, no_remote=no_remote, read=read
+        output=output,
+        deck=deck,
+        keep_going=keep_going,
+        timestamp=timestamp,
+        templates=templates,
+        theme=theme,
+        dry_run=dry_run,
+        no_remote=no_remote,
+        read=ReadOptions(cells, card_level, include_readme),
     )
-    return build_paths(paths, output, deck, options, progress)
+    return build_paths(paths, options, progress)
 
 
 def build_paths(
-    paths: Iterable[Path],
-    output: Path | None,
-    deck: str | None,
-    options: BuildOptions,
-    progress: Progress | None = None,
+    paths: Iterable[Path], options: BuildOptions, progress: Progress | None = None
 ) -> BuildResult:
-    """`build` with its options in one piece, as the command line has them."""
+    """The one entry point for sources given as paths: `build`'s options in one piece,
+    as the command line has them."""
     problems = Problems()
-    good = _render_all(list(paths), deck, problems, progress, "build", options)
-    return build_rendered(good, output, problems, options)
+    good = _render_all(list(paths), problems, progress, "build", options)
+    return build_rendered(good, problems, options)
 
 
 def build_deck(
@@ -189,24 +197,27 @@ def plan_deck(
     """`build_deck` up to writing: a run of several configs checks their guids first."""
     problems = Problems()
     spec = replace(spec, read=spec.read.over(options.read))
-    output = None if check_only else spec.output
     theme = options.theme or spec.theme or DEFAULT_THEME  # --theme wins over the config's
+    options = replace(
+        options,
+        output=None if check_only else spec.output,
+        deck=spec.name,
+        theme=theme,
+        no_remote=options.no_remote or spec.no_remote,
+        read=spec.read,
+    )
     wrong = unknown_theme(theme, options.templates)
     if wrong:
         problems.error(_key_source(spec, "theme"), wrong)
-        return PlannedDeck(output, [], problems)
+        return PlannedDeck(options.output, [], problems)
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
-    refuse_remote = options.no_remote or spec.no_remote
-    good, parsed = render_sources(
-        pairs, spec.name, problems, progress, spec.tags, refuse_remote, spec.read
-    )
+    good, parsed = render_sources(pairs, problems, options, progress, spec.tags)
     _refuse_empty(parsed, problems, sources, "build")
-    deck_options = replace(options, theme=theme)
     descriptions = {spec.name: render.deck_description(spec)}
     checked_as = display_path(spec.config) if check_only else None
-    return plan_rendered(good, output, problems, deck_options, descriptions, checked_as=checked_as)
+    return plan_rendered(good, problems, options, descriptions, checked_as)
 
 
 def refuse_shared_guids(decks: list[PlannedDeck]) -> None:
@@ -233,15 +244,13 @@ def _key_source(spec: DeckSpec, key: str) -> Source:
 
 def build_rendered(
     good: list[RenderedNote],
-    output: Path | None,
     problems: Problems,
-    options: BuildOptions | None = None,
+    options: BuildOptions,
     descriptions: dict[str, str] | None = None,
-    lock_path: Path | None = None,
 ) -> BuildResult:
-    """Stamp rendered notes from the lock beside `output` and write both (unless there
-    are errors and not `keep_going`, or it is a dry run); with `output=None` only check."""
-    return plan_rendered(good, output, problems, options, descriptions, lock_path).finish()
+    """Stamp rendered notes from the lock and write the deck and the lock (unless there
+    are errors and not `keep_going`, or it is a dry run); with no output only check."""
+    return plan_rendered(good, problems, options, descriptions).finish()
 
 
 @dataclass
@@ -277,16 +286,14 @@ class PlannedDeck:
 
 def plan_rendered(
     good: list[RenderedNote],
-    output: Path | None,
     problems: Problems,
-    options: BuildOptions | None = None,
+    options: BuildOptions,
     descriptions: dict[str, str] | None = None,
-    lock_path: Path | None = None,
     checked_as: str | None = None,
 ) -> PlannedDeck:
     """`build_rendered` up to writing. A check of a deck config (`checked_as`, the
     config's name) gives out the cards' own guids, for `refuse_shared_guids`."""
-    options = options or BuildOptions()
+    output = options.output
     claimed = claims.claim_guids(good, problems)
     good = [claim.rendered for claim in claimed]
     if output is None:  # a check: no lock, so every card is new
@@ -298,7 +305,7 @@ def plan_rendered(
             }
         return planned
     note_types = load_note_types(options.templates, options.theme or DEFAULT_THEME)
-    lock_path = lock_path or lock.path_for(output)
+    lock_path = options.lock or lock.path_for(output)
     now = int(options.timestamp if options.timestamp is not None else time.time())
     try:
         old = lock.read_lock(lock_path, now)
@@ -345,26 +352,20 @@ def _warn_same_fronts(claimed: list[claims.Claim], new: list[bool], problems: Pr
 
 
 def preview(
-    paths: Iterable[Path],
-    folder: Path,
-    deck: str | None = None,
-    templates: Path | None = None,
-    theme: str = DEFAULT_THEME,
-    read: ReadOptions = DEFAULT_READ,
+    paths: Iterable[Path], folder: Path, options: BuildOptions = BuildOptions()
 ) -> BuildResult:
-    """Write the preview page of every card without errors (problems are listed on it)."""
+    """Write the preview page of every card without errors into `folder` (problems are
+    listed on it), with the options' deck, templates, theme and read options."""
     problems = Problems()
-    rendered = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
+    rendered = _render_all(list(paths), problems, None, "preview", options)
     good = [claim.rendered for claim in claims.claim_guids(rendered, problems)]
-    cards = preview_page.write_preview(
-        good, load_note_types(templates, theme), folder, problems.items
-    )
+    note_types = load_note_types(options.templates, options.theme or DEFAULT_THEME)
+    cards = preview_page.write_preview(good, note_types, folder, problems.items)
     return _result(folder / preview_page.PAGE_NAME, good, problems, cards=cards, written=True)
 
 
 def _render_all(
     paths: list[Path],
-    deck: str | None,
     problems: Problems,
     progress: Progress | None,
     verb: str,
@@ -378,9 +379,7 @@ def _render_all(
         problems.warning(
             Source(found.skipped_readmes[0]), parsers.readme_hint(found.skipped_readmes)
         )
-    good, parsed = render_sources(
-        found.files, deck, problems, progress, (), options.no_remote, read
-    )
+    good, parsed = render_sources(found.files, problems, options, progress)
     where = Source(Path(", ".join(str(p) for p in paths) or "."))
     _refuse_empty(parsed, problems, where, verb, len(found.skipped_readmes))
     return good

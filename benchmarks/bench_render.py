@@ -93,7 +93,11 @@ def child(root: Path, warm_up: Path, import_from: Path | None) -> None:
         if hasattr(pipeline, "render_sources"):
             gc.collect()
             begun = time.perf_counter()
-            pipeline.render_sources(pipeline.find_sources([folder]), None, Problems())
+            found = pipeline.find_sources([folder])
+            if hasattr(pipeline.BuildOptions(), "output"):  # options in one piece (issue 14)
+                pipeline.render_sources(found, Problems(), pipeline.BuildOptions())
+            else:
+                pipeline.render_sources(found, None, Problems())  # type: ignore[arg-type]
             stage_s = time.perf_counter() - begun
         return {
             "parse_s": parsed - start,
