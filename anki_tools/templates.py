@@ -50,9 +50,19 @@ class NoteType:
     script: str = ""  # the card script at the end of every side (a preview keeps it once)
 
 
+# The repo's templates/ becomes the package `anki_tools._templates` only when installed
+# (pyproject.toml's package-dir): a checkout run as it is (`python -m anki_tools` in the
+# repo, or PYTHONPATH pointing at it) has the same folder beside the package instead.
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
 def default_templates_dir() -> Path:
-    """The templates shipped with the package (the repo's `templates/` folder)."""
-    return Path(str(resources.files("anki_tools._templates")))
+    """The templates shipped with the package (the repo's `templates/` folder): the one
+    place that knows where they are, installed or in a checkout."""
+    try:
+        return Path(str(resources.files("anki_tools._templates")))
+    except ModuleNotFoundError:
+        return CHECKOUT_TEMPLATES
 
 
 def theme_names(folder: Path | None = None) -> list[str]:
