@@ -24,7 +24,7 @@ from .notes import (
 )
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
-from .templates import DEFAULT_THEME, load_note_types, theme_names
+from .templates import DEFAULT_THEME, FieldNames, field_names, load_note_types, theme_names
 
 Progress = Callable[[int], None]
 
@@ -89,12 +89,13 @@ def render_sources(
     tags: tuple[str, ...] = (),
     refuse_remote: bool = False,
     read: ReadOptions = DEFAULT_READ,
+    fields: FieldNames | None = None,
 ) -> tuple[list[RenderedNote], int]:
     """Parse and render every source, file by file (on every core for a big build), in
     order; also how many notes were parsed, good or not."""
     rendered: list[RenderedNote] = []
     parsed = 0
-    for work in workers.render_files(sources, deck, tags, refuse_remote, read):
+    for work in workers.render_files(sources, deck, tags, refuse_remote, read, fields):
         problems.extend(work.problems)
         rendered += work.rendered
         parsed += work.parsed
@@ -117,10 +118,13 @@ class BuildOptions:
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
 
 
-def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
-    """Render notes; a note with an error (a missing image) is left out. Which of them
-    share a guid is for the build to find (`claims.claim_guids`)."""
-    return render.Renderer().render_all(notes, problems)
+def render_notes(
+    notes: Iterable[Note], problems: Problems, templates: Path | None = None
+) -> list[RenderedNote]:
+    """Render notes for the note types of `templates` (the built-in ones by default); a
+    note with an error (a missing image) is left out. Which of them share a guid is for
+    the build to find (`claims.claim_guids`)."""
+    return render.Renderer(fields=field_names(templates)).render_all(notes, problems)
 
 
 def card_count(note: Note) -> int:
@@ -199,8 +203,9 @@ def plan_deck(
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
     refuse_remote = options.no_remote or spec.no_remote
+    fields = field_names(options.templates)
     good, parsed = render_sources(
-        pairs, spec.name, problems, progress, spec.tags, refuse_remote, spec.read
+        pairs, spec.name, problems, progress, spec.tags, refuse_remote, spec.read, fields
     )
     _refuse_empty(parsed, problems, sources, "build")
     deck_options = replace(options, theme=theme)
@@ -338,7 +343,8 @@ def preview(
 ) -> BuildResult:
     """Write the preview page of every card without errors (problems are listed on it)."""
     problems = Problems()
-    rendered = _render_all(list(paths), deck, problems, None, "preview", BuildOptions(read=read))
+    options = BuildOptions(templates=templates, read=read)
+    rendered = _render_all(list(paths), deck, problems, None, "preview", options)
     good = [claim.rendered for claim in claims.claim_guids(rendered, problems)]
     result = _result(folder / preview_page.PAGE_NAME, good, problems)
     result.cards = preview_page.write_preview(
@@ -364,8 +370,9 @@ def _render_all(
         problems.warning(
             Source(found.skipped_readmes[0]), parsers.readme_hint(found.skipped_readmes)
         )
+    fields = field_names(options.templates)
     good, parsed = render_sources(
-        found.files, deck, problems, progress, (), options.no_remote, read
+        found.files, deck, problems, progress, (), options.no_remote, read, fields
     )
     where = Source(Path(", ".join(str(p) for p in paths) or "."))
     _refuse_empty(parsed, problems, where, verb, len(found.skipped_readmes))
