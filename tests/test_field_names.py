@@ -4,6 +4,7 @@ count, a name twice, a name Anki would change, none at all) is an error with its
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from anki_tools import build
+from anki_tools import build, pipeline
 from anki_tools.errors import TemplateError
 from anki_tools.notes import Kind
 from anki_tools.templates import FIELD_ROLES, default_templates_dir, field_names, load_note_types
@@ -213,3 +214,18 @@ def test_invalid_yaml_in_a_note_type_names_its_line(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match=r"basic/meta\.yaml:\d+: invalid YAML: ") as caught:
         field_names(tmp_path / "tpl")
     assert caught.value.source is not None and caught.value.source.line is not None
+
+
+def test_the_preview_shows_renamed_fields(write_notes, tmp_path: Path) -> None:
+    own = rename_fields(tmp_path / "renamed")
+    root = write_notes({"r.md": NOTES})
+    result = pipeline.preview([root], tmp_path / "pv", templates=own)
+    assert not result.problems, result.problems
+    page = (tmp_path / "pv" / "index.html").read_text(encoding="utf-8")
+    data = re.search(r'id="pv-data">(.*?)</script>', page, re.DOTALL)
+    assert data is not None
+    shown = json.loads(data[1].replace("<\\/", "</"))["cards"]
+    cards = {card["note_type"]: card for card in shown}
+    assert "<p>42</p>" in cards["anki-tools Basic"]["back"]
+    assert "The answer to everything." in cards["anki-tools Basic"]["front"]
+    assert ">addition</span>" in cards["anki-tools Cloze"]["back"]
