@@ -75,7 +75,9 @@ def _model(note_type: NoteType) -> genanki.Model:
 
 
 def _note(stamped: StampedNote, model: genanki.Model) -> genanki.Note:
-    fields = [stamped.rendered.fields.get(field["name"], "") for field in model.fields]
+    # The renderer filled the note type's own fields (templates.field_names): a name
+    # missing here is a bug, never a field to leave empty.
+    fields = [stamped.rendered.fields[field["name"]] for field in model.fields]
     tags = sorted(set(stamped.rendered.note.tags))
     return genanki.Note(model=model, fields=fields, guid=stamped.guid, tags=tags)
 

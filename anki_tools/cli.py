@@ -266,7 +266,7 @@ def _finish(plan: pipeline.PlannedDeck | AnkiToolsError) -> BuildResult | AnkiTo
 def _check_paths(paths: tuple[Path, ...]) -> None:
     for path in paths:
         if path.is_file() and not parsers.is_source(path):
-            known = ", ".join(sorted(parsers.PARSERS))
+            known = ", ".join(parsers.known_suffixes())
             raise click.BadParameter(f"'{path}' is not a notes file ({known})", param_hint="PATHS")
 
 

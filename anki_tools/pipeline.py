@@ -25,7 +25,7 @@ from .notes import (
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
-from .templates import DEFAULT_THEME, load_note_types, unknown_theme
+from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
 
 Progress = Callable[[int], None]
 
@@ -94,7 +94,10 @@ def render_sources(
     deck config's)."""
     rendered: list[RenderedNote] = []
     parsed = 0
-    work_items = workers.render_files(sources, options.deck, tags, options.no_remote, options.read)
+    fields = field_names(options.templates)  # the note types' own, by place
+    work_items = workers.render_files(
+        sources, options.deck, tags, options.no_remote, options.read, fields
+    )
     for work in work_items:
         problems.extend(work.problems)
         rendered += work.rendered
@@ -121,10 +124,13 @@ class BuildOptions:
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
 
 
-def render_notes(notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
-    """Render notes; a note with an error (a missing image) is left out. Which of them
-    share a guid is for the build to find (`claims.claim_guids`)."""
-    return render.Renderer().render_all(notes, problems)
+def render_notes(
+    notes: Iterable[Note], problems: Problems, templates: Path | None = None
+) -> list[RenderedNote]:
+    """Render notes for the note types of `templates` (the built-in ones by default); a
+    note with an error (a missing image) is left out. Which of them share a guid is for
+    the build to find (`claims.claim_guids`)."""
+    return render.Renderer(fields=field_names(templates)).render_all(notes, problems)
 
 
 def card_count(note: Note) -> int:

@@ -16,7 +16,6 @@ import json
 import mimetypes
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
-from importlib import resources
 from pathlib import Path
 
 from .card_render import cards_of
@@ -24,7 +23,7 @@ from .errors import OutputError, Problem, Severity
 from .files import write_atomically
 from .notes import Kind, RenderedNote, Source
 from .result import plural
-from .templates import NoteType
+from .templates import NoteType, default_templates_dir
 
 PAGE_NAME = "index.html"
 # Python's own table, not the system's: the same page on every machine.
@@ -243,7 +242,7 @@ def _page(
     }
     # In a <script> element only "</" could end it early.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    assets = resources.files("anki_tools._templates") / "preview"
+    assets = default_templates_dir() / "preview"
     return (
         (assets / "page.html")
         .read_text(encoding="utf-8")

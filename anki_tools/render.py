@@ -17,6 +17,7 @@ from .errors import Problems
 from .media import ATTACHMENT, MediaCollector
 from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
 from .sanitize import sanitize
+from .templates import FieldNames, field_names
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -24,21 +25,15 @@ from .sanitize import sanitize
 CODE_SLOT = '<div class="at-code-slot">{}:{}</div>'
 SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 
-FIELD_NAMES = {
-    Kind.CLOZE: ("Text", "Back Extra", "Hint", "Source"),
-}
-DEFAULT_FIELD_NAMES = ("Front", "Back", "Hint", "Source")
-
-
-def field_names(kind: Kind) -> tuple[str, ...]:
-    return FIELD_NAMES.get(kind, DEFAULT_FIELD_NAMES)
-
 
 class Renderer:
-    """Renders the parsed fields of notes to sanitized HTML."""
+    """Renders the parsed fields of notes to sanitized HTML, under the field names of the
+    note types (`templates.field_names`; the built-in ones unless given): the fields are
+    filled in the order of templates.FIELD_ROLES."""
 
-    def __init__(self, refuse_remote: bool = False) -> None:
+    def __init__(self, refuse_remote: bool = False, fields: FieldNames | None = None) -> None:
         self._refuse_remote = refuse_remote  # --no-remote: a remote image is an error
+        self._fields = fields or field_names()
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
@@ -50,7 +45,7 @@ class Renderer:
         """Render every field of a note to sanitized HTML and collect its images."""
         self._note, self._problems = note, problems
         media = MediaCollector(note, problems, self._refuse_remote, self._vault)
-        names = field_names(note.kind)
+        names = self._fields[note.kind]
         parts = body.parts_of(note)
         fields = {
             name: self.part_html(part, media, name.lower().replace(" ", "-"))
@@ -60,7 +55,7 @@ class Renderer:
         fields[names[3]] = source_field(note)
         context = self._context_html(note, media)
         fields[names[0]] = context[0] + fields[names[0]]
-        _check_fields(note, dict(zip(names, parts, strict=False)), fields, problems)
+        _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
         # Later stages need the fields' text and markers, not their tokens: let them go.
         front, back, hint = (replace(part, tokens=()) for part in parts)
         light = replace(note, parts=(front, back, hint))
@@ -155,7 +150,7 @@ def _check_markers_survived(note: Note, question: str, problems: Problems) -> No
 
 
 def _check_fields(
-    note: Note, parts: dict[str, Part], fields: dict[str, str], problems: Problems
+    note: Note, parts: dict[str, Part], fields: dict[str, str], front: str, problems: Problems
 ) -> None:
     """The fields as they reach a card: what Anki's MathJax would run, what Anki cannot
     import. Each message points at the line of the field (of the text, where found)."""
@@ -168,7 +163,7 @@ def _check_fields(
         return found or body.start_of(part, note.source)
 
     mathjax.check_fields(fields, place, problems)
-    bounds.check_note(note, fields, field_names(note.kind)[0], place, problems)
+    bounds.check_note(note, fields, front, place, problems)
 
 
 def _image(tag: str, attribute: str, value: str, media: MediaCollector) -> str | None:

@@ -2,11 +2,16 @@
 
 The shared `style.css` (plus the Pygments stylesheet) becomes every note type's CSS;
 `card.js` is appended to every card side, so the templates stay plain Anki syntax.
+A note type's `fields:` are its data: the renderer fills them by position (FIELD_ROLES),
+under the names the meta.yaml gives them.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ from pygments.util import ClassNotFound
 from . import highlight
 from .errors import TemplateError
 from .notes import Kind, Source
+from .parsers.common import read_yaml, yaml_problem
 
 META = "meta.yaml"
 THEMES = "themes"
@@ -28,6 +34,13 @@ KIND_FOLDERS = {
     Kind.TYPE_IN: "typein",
     Kind.IMAGE: "image",
 }
+# What Anki takes out of a field name (its `NoteField::fix_name`).
+ANKI_NOT_IN_NAMES_RE = re.compile('[:{}"]')
+ANKI_START_RE = re.compile(r"^[#/^\s]+")
+# What the renderer puts in a note type's fields, in their order in `fields:`; the names
+# are the note type's own (Front, or a cloze's Text; Back, or Back Extra; …).
+FIELD_ROLES = ("the question (a cloze's text)", "the answer", "the hint", "the source")
+FieldNames = Mapping[Kind, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -50,9 +63,19 @@ class NoteType:
     script: str = ""  # the card script at the end of every side (a preview keeps it once)
 
 
+# The repo's templates/ becomes the package `anki_tools._templates` only when installed
+# (pyproject.toml's package-dir): a checkout run as it is (`python -m anki_tools` in the
+# repo, or PYTHONPATH pointing at it) has the same folder beside the package instead.
+CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
 def default_templates_dir() -> Path:
-    """The templates shipped with the package (the repo's `templates/` folder)."""
-    return Path(str(resources.files("anki_tools._templates")))
+    """The templates shipped with the package (the repo's `templates/` folder): the one
+    place that knows where they are, installed or in a checkout."""
+    try:
+        return Path(str(resources.files("anki_tools._templates")))
+    except ModuleNotFoundError:
+        return CHECKOUT_TEMPLATES
 
 
 def theme_names(folder: Path | None = None) -> list[str]:
@@ -77,6 +100,23 @@ def _theme_file(folder: Path, theme: str) -> Path | None:
     return None
 
 
+def field_names(folder: Path | None = None) -> FieldNames:
+    """Each card kind's field names, from its note type's meta.yaml (checked as a build
+    checks them), for the renderer: the card script and CSS are not needed for that."""
+    return _read_field_names(folder) if folder else _built_in_field_names()
+
+
+@lru_cache(maxsize=1)
+def _built_in_field_names() -> FieldNames:
+    # Read once: reading five YAML files is slower than rendering a small source file.
+    return _read_field_names(default_templates_dir())
+
+
+def _read_field_names(folder: Path) -> FieldNames:
+    paths = [(kind, folder / name / META) for kind, name in KIND_FOLDERS.items()]
+    return {kind: _fields(path, *_meta(path)) for kind, path in paths}
+
+
 def load_note_types(folder: Path | None = None, theme: str = DEFAULT_THEME) -> dict[Kind, NoteType]:
     """Load one note type per card kind from a templates folder, in one of its themes."""
     folder = folder or default_templates_dir()
@@ -90,7 +130,7 @@ def _theme_css(folder: Path, theme: str) -> str:
     path = _theme_file(folder, theme)
     if path is None:
         raise TemplateError(unknown_theme(theme, folder) or theme, Source(folder / THEMES))
-    meta = _meta(path)
+    meta, _ = _meta(path)
     extra = _read(path.parent / str(meta["css"])) if meta.get("css") else ""
     try:
         code = highlight.stylesheet(
@@ -103,7 +143,8 @@ def _theme_css(folder: Path, theme: str) -> str:
 
 
 def _load(folder: Path, css: str, script: str) -> NoteType:
-    meta = _meta(folder / META)
+    meta, node = _meta(folder / META)
+    fields = _fields(folder / META, meta, node)
     try:
         cards = tuple(
             CardTemplate(
@@ -117,7 +158,7 @@ def _load(folder: Path, css: str, script: str) -> NoteType:
             id=int(meta["id"]),
             name=str(meta["name"]),
             cloze=meta.get("kind") == "cloze",
-            fields=tuple(str(name) for name in meta["fields"]),
+            fields=fields,
             cards=cards,
             css=css,
             script=script,
@@ -126,14 +167,53 @@ def _load(folder: Path, css: str, script: str) -> NoteType:
         raise TemplateError(f"bad note type metadata: {error!r}", Source(folder / META)) from error
 
 
-def _meta(path: Path) -> dict[str, Any]:
+def _fields(path: Path, meta: dict[str, Any], node: yaml.MappingNode) -> tuple[str, ...]:
+    """A note type's `fields:`, one name for each of FIELD_ROLES, in their order: a list
+    that does not fit is an error at its line, never a field left silently empty."""
+    value = [(k, v) for k, v in node.value if k.value == "fields"]
+    need = f"a note type has {len(FIELD_ROLES)} fields, in this order: {', '.join(FIELD_ROLES)}"
+    if not value:
+        raise TemplateError(f"no 'fields:' list ({need})", Source(path, 1))
+    key, items = value[-1]  # YAML keeps the last of a key written twice
+    here = Source(path, key.start_mark.line + 1)
+    names = meta["fields"]
+    if not isinstance(names, list) or not isinstance(items, yaml.SequenceNode):
+        raise TemplateError(f"'fields:' must be a list of names ({need})", here)
+    seen: set[str] = set()
+    for name, item in zip(names, items.value, strict=True):
+        _check_field_name(name, seen, Source(path, item.start_mark.line + 1))
+    if len(names) != len(FIELD_ROLES):
+        raise TemplateError(f"'fields:' lists {len(names)} fields, but {need}", here)
+    return tuple(names)
+
+
+def _check_field_name(name: object, seen: set[str], where: Source) -> None:
+    """A name Anki keeps as written: on import Anki renames a field whose name it does not
+    allow, or that repeats another ignoring case, and the templates' `{{Name}}` breaks."""
+    if not isinstance(name, str) or not name.strip():
+        raise TemplateError(f"a field name must be text, not {name!r}", where)
+    fixed = ANKI_START_RE.sub("", ANKI_NOT_IN_NAMES_RE.sub("", name).strip())
+    if fixed != name:
+        raise TemplateError(
+            f"Anki would rename the field {name!r} to {fixed!r}: a field name may not hold "
+            "':', '{', '}' or '\"', start with '#', '/' or '^', or start or end with a space",
+            where,
+        )
+    if name.casefold() in seen:
+        raise TemplateError(f"the field {name!r} is listed twice (Anki ignores case)", where)
+    seen.add(name.casefold())
+
+
+def _meta(path: Path) -> tuple[dict[str, Any], yaml.MappingNode]:
+    """A metadata file's data, and its node tree for the lines of its keys."""
     try:
-        data = yaml.safe_load(_read(path))
+        node, data = read_yaml(_read(path))
     except yaml.YAMLError as error:
-        raise TemplateError(f"invalid YAML: {error}", Source(path)) from error
-    if not isinstance(data, dict):
-        raise TemplateError("metadata must be a mapping", Source(path))
-    return data
+        line, problem = yaml_problem(error)
+        raise TemplateError(f"invalid YAML: {problem}", Source(path, line)) from error
+    if not isinstance(data, dict) or not isinstance(node, yaml.MappingNode):
+        raise TemplateError("metadata must be a mapping", Source(path, 1))
+    return data, node
 
 
 def _read(path: Path) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from . import parsers, render
 from .errors import Problem, Problems
 from .notes import DEFAULT_READ, ReadOptions, RenderedNote
+from .templates import FieldNames
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
 # Below this much source text, starting processes costs more than they save.
@@ -44,17 +45,19 @@ def render_files(
     tags: tuple[str, ...] = (),
     refuse_remote: bool = False,
     read: ReadOptions = DEFAULT_READ,
+    fields: FieldNames | None = None,
 ) -> Iterator[FileWork]:
-    """Each file's work, in the order of `sources`."""
+    """Each file's work, in the order of `sources`; `fields` are the note types' field
+    names (the built-in ones unless given)."""
     jobs = job_count(sources)
     if jobs == 1:
         for source in sources:
-            yield render_file(source, deck, tags, refuse_remote, read)
+            yield render_file(source, deck, tags, refuse_remote, read, fields)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
         settings = (repeat(deck), repeat(tags), repeat(refuse_remote), repeat(read))
-        yield from pool.map(render_file, sources, *settings)
+        yield from pool.map(render_file, sources, *settings, repeat(fields))
 
 
 def render_file(
@@ -63,12 +66,13 @@ def render_file(
     tags: tuple[str, ...],
     refuse_remote: bool = False,
     read: ReadOptions = DEFAULT_READ,
+    fields: FieldNames | None = None,
 ) -> FileWork:
     """Parse one file and render its notes; a note with an error is left out."""
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = render.Renderer(refuse_remote).render_all(tagged, problems)
+    rendered = render.Renderer(refuse_remote, fields).render_all(tagged, problems)
     return FileWork(rendered, len(notes), problems.items)
 
 

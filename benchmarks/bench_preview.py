@@ -28,12 +28,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import resources
 from pathlib import Path
 
 from playwright.sync_api import Browser, sync_playwright
 
 from anki_tools import pipeline
+from anki_tools.templates import default_templates_dir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -61,7 +61,7 @@ def write_pages(cards: int, folder: Path, eager_script: str | None) -> tuple[Pat
     lazy = folder / "pv" / "index.html"
     if eager_script is None:
         return lazy, None
-    ours = (resources.files("anki_tools._templates") / "preview" / "page.js").read_text("utf-8")
+    ours = (default_templates_dir() / "preview" / "page.js").read_text("utf-8")
     page = lazy.read_text(encoding="utf-8")
     assert ours in page
     eager = folder / "pv" / "eager.html"

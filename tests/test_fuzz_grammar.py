@@ -31,7 +31,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anki_tools import pipeline, render, titles
+from anki_tools import pipeline, templates, titles
 from anki_tools.errors import Problem, Problems, Severity
 from anki_tools.notes import Kind, Note, RenderedNote, display_path
 from anki_tools.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
@@ -573,7 +573,7 @@ def assert_robust(built: Built) -> None:
         if re.fullmatch(r"[^\W_]+(?: [^\W_]+)*", words):
             assert note.title == titles.cut(words), (note.title, heading_line)
     for item, cards in zip(built.rendered, built.cards, strict=False):
-        assert list(item.fields) == list(render.field_names(item.note.kind))
+        assert list(item.fields) == list(templates.field_names()[item.note.kind])
         assert cards >= 1
 
 

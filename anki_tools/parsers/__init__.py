@@ -1,9 +1,16 @@
-"""Source parsers: one module per kind of file, chosen by suffix."""
+"""Source parsers: one module per kind of file, chosen by suffix.
+
+Each kind of source is one `SourceKind` in `SOURCE_KINDS` (as a Pygments lexer carries
+its `filenames`): its suffixes, its parse function and where its cards come from.
+Adding a kind of source is adding its module and one entry there; finding sources,
+parsing them, the "no cards" hint and README handling all read that list.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import files
@@ -13,21 +20,45 @@ from . import markdown, notebook
 
 Parser = Callable[[Path, Path, "str | None", Problems, ReadOptions], list[Note]]
 
-PARSERS: dict[str, Parser] = {
-    ".md": markdown.parse,
-    ".markdown": markdown.parse,
-    ".ipynb": notebook.parse,
-}
-NO_CARDS_HINTS = {".ipynb": notebook.NO_CARDS_HINT}
+
+@dataclass(frozen=True)
+class SourceKind:
+    """One kind of source file and how it is read."""
+
+    name: str
+    suffixes: tuple[str, ...]  # lowercase, with the dot; a file's suffix matches in any case
+    parse: Parser
+    no_cards_hint: str  # where cards come from, for a "no cards found" warning
+    # File names (lowercase) that usually describe a folder rather than hold cards.
+    readmes: tuple[str, ...] = ()
+
+
+SOURCE_KINDS = (
+    SourceKind(
+        "Markdown", (".md", ".markdown"), markdown.parse, markdown.NO_CARDS_HINT, ("readme.md",)
+    ),
+    SourceKind("Jupyter notebook", (".ipynb",), notebook.parse, notebook.NO_CARDS_HINT),
+)
+
+
+def kind_of(path: Path) -> SourceKind | None:
+    """The kind of source a file is, by its suffix; None for other files."""
+    suffix = path.suffix.lower()
+    return next((kind for kind in SOURCE_KINDS if suffix in kind.suffixes), None)
+
+
+def known_suffixes() -> list[str]:
+    """Every suffix a source may have, sorted, for messages."""
+    return sorted(suffix for kind in SOURCE_KINDS for suffix in kind.suffixes)
 
 
 def get_parser(path: Path) -> Parser:
     """The parser for a file, or an error listing the suffixes we know."""
-    try:
-        return PARSERS[path.suffix.lower()]
-    except KeyError:
-        known = ", ".join(sorted(PARSERS))
-        raise SourceError(f"unknown kind of source '{path.suffix}' (known: {known})") from None
+    kind = kind_of(path)
+    if kind is None:
+        known = ", ".join(known_suffixes())
+        raise SourceError(f"unknown kind of source '{path.suffix}' (known: {known})")
+    return kind.parse
 
 
 def parse_file(
@@ -65,12 +96,13 @@ def _said_empty(problems: Problems, mark: int, path: Path) -> bool:
 
 
 def is_source(path: Path) -> bool:
-    return path.suffix.lower() in PARSERS
+    return kind_of(path) is not None
 
 
 def no_cards_hint(path: Path) -> str:
     """Where cards come from in this kind of file, for a 'no cards found' warning."""
-    return NO_CARDS_HINTS.get(path.suffix.lower(), markdown.NO_CARDS_HINT)
+    kind = kind_of(path)
+    return kind.no_cards_hint if kind else markdown.NO_CARDS_HINT
 
 
 def sources_in(folder: Path, root: Path | None = None) -> list[Path]:
@@ -107,7 +139,8 @@ def is_hidden(relative: Path) -> bool:
 def is_readme(path: Path) -> bool:
     """A README.md usually describes a notes folder rather than holding cards: folder
     builds and globs leave it out unless asked to build it, and say so."""
-    return path.name.lower() == "readme.md"
+    kind = kind_of(path)
+    return kind is not None and path.name.lower() in kind.readmes
 
 
 def readme_hint(skipped: list[Path]) -> str:

@@ -237,7 +237,7 @@ def _keys(note: RenderedNote, note_type: NoteType, folder: Path) -> identity.Not
 
 def content_hash(note: RenderedNote, note_type: NoteType) -> str:
     """What Anki stores for the note: its note type, fields, tags and deck."""
-    fields = [note.fields.get(name, "") for name in note_type.fields]
+    fields = [note.fields[name] for name in note_type.fields]
     data = [note_type.id, fields, sorted(set(note.note.tags)), note.note.deck]
     return _hash(data)
 
