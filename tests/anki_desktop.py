@@ -122,6 +122,31 @@ def run_reviewer(apkg: Path, folder: Path, steps: list[dict[str, Any]]) -> dict[
     return result
 
 
+def show_notes(
+    folder: Path, session: Path, files: dict[str, str | bytes], steps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Write `files` (a path under `folder` → Markdown text, or an image's bytes), build
+    them into a deck and run the steps on it in the reviewer; the results, and `shots`:
+    where the screenshots are (the session folder, printed for a person to look at)."""
+    # Here, not at the top: this file is also the script the Anki process runs.
+    from anki_tools import build
+
+    from conftest import FIXED_TIME
+
+    for name, content in files.items():
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    apkg = folder.parent / f"{folder.name}.apkg"
+    result = build([folder], apkg, timestamp=FIXED_TIME)
+    assert not result.errors, result.problems
+    print(f"Anki desktop session (log, screenshots): {session}")
+    return {**run_reviewer(apkg, session, steps), "shots": session / "shots"}
+
+
 def typing(name: str, texts: list[str]) -> list[dict[str, Any]]:
     """Steps that type each text into a type-in box from the keyboard, Tab between boxes.
 

@@ -7,14 +7,12 @@ the session folder (`shots/`) for a person to look at; a failing test prints whe
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pytest
 
-from anki_tools import build
-
-from anki_desktop import desktop_available, run_reviewer
-from conftest import FIXED_TIME
+from anki_desktop import desktop_available, show_notes
 
 pytestmark = [
     pytest.mark.desktop,
@@ -139,19 +137,10 @@ STEPS: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def shown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    import textwrap
-
-    root = tmp_path_factory.mktemp("desktop-notes")
-    for name, text in NOTES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text), encoding="utf-8")
-    apkg = root.parent / "desk.apkg"
-    result = build([root], apkg, timestamp=FIXED_TIME)
-    assert not result.errors, result.problems
-    session = tmp_path_factory.mktemp("desktop-session")
-    print(f"Anki desktop session (log, screenshots): {session}")
-    return {**run_reviewer(apkg, session, STEPS), "shots": session / "shots"}
+    files = {name: textwrap.dedent(text) for name, text in NOTES.items()}
+    return show_notes(
+        tmp_path_factory.mktemp("desk"), tmp_path_factory.mktemp("desktop-session"), files, STEPS
+    )
 
 
 def rgb(value: str) -> tuple[int, ...]:

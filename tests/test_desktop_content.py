@@ -16,10 +16,7 @@ from typing import Any
 
 import pytest
 
-from anki_tools import build
-
-from anki_desktop import desktop_available, run_reviewer, typing
-from conftest import FIXED_TIME
+from anki_desktop import desktop_available, show_notes, typing
 
 pytestmark = [
     pytest.mark.desktop,
@@ -337,16 +334,13 @@ STEPS: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def shown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("desktop-content-notes")
-    (root / "content.md").write_text(textwrap.dedent(NOTES), encoding="utf-8")
-    for name, data in IMAGES.items():
-        (root / name).write_bytes(data)
-    apkg = root.parent / "desk-content.apkg"
-    result = build([root], apkg, timestamp=FIXED_TIME)
-    assert not result.errors, result.problems
-    session = tmp_path_factory.mktemp("desktop-content-session")
-    print(f"Anki desktop session (log, screenshots): {session}")
-    return run_reviewer(apkg, session, STEPS)
+    files: dict[str, str | bytes] = {"content.md": textwrap.dedent(NOTES), **IMAGES}
+    return show_notes(
+        tmp_path_factory.mktemp("desk-content"),
+        tmp_path_factory.mktemp("desktop-content-session"),
+        files,
+        STEPS,
+    )
 
 
 @pytest.mark.parametrize(("side", "inline", "display"), [("front", 2, 1), ("back", 3, 2)])

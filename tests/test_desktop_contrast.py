@@ -14,10 +14,7 @@ from typing import Any
 
 import pytest
 
-from anki_tools import build
-
-from anki_desktop import desktop_available, run_reviewer
-from conftest import FIXED_TIME
+from anki_desktop import desktop_available, show_notes
 from contrast import contrast_js, describe, hue_sweep_js
 
 pytestmark = [
@@ -191,15 +188,12 @@ CHECKED = [
 
 @pytest.fixture(scope="module")
 def shown(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    root = tmp_path_factory.mktemp("desktop-contrast-notes")
-    (root / "desk").mkdir()
-    (root / "desk" / "cards.md").write_text(textwrap.dedent(NOTES), encoding="utf-8")
-    apkg = root.parent / "desk-contrast.apkg"
-    result = build([root], apkg, timestamp=FIXED_TIME)
-    assert not result.errors, result.problems
-    session = tmp_path_factory.mktemp("desktop-contrast-session")
-    print(f"Anki desktop session (log, screenshots): {session}")
-    return run_reviewer(apkg, session, STEPS)
+    return show_notes(
+        tmp_path_factory.mktemp("desk-contrast"),
+        tmp_path_factory.mktemp("desktop-contrast-session"),
+        {"desk/cards.md": textwrap.dedent(NOTES)},
+        STEPS,
+    )
 
 
 def failing_of(value: Any) -> list[dict[str, Any]]:
