@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import body, builder, config, parsers, render, workers
+from . import builder, config, parsers, workers
 from . import preview as preview_page
 from .errors import LockError, Problems
 from .files import refuse_link_out
@@ -22,9 +22,11 @@ from .notes import (
     Source,
     display_path,
 )
+from .render.renderer import Renderer, deck_description
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
+from .syntax import body
 from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
 
 Progress = Callable[[int], None]
@@ -130,7 +132,7 @@ def render_notes(
     """Render notes for the note types of `templates` (the built-in ones by default); a
     note with an error (a missing image) is left out. Which of them share a guid is for
     the build to find (`claims.claim_guids`)."""
-    return render.Renderer(fields=field_names(templates)).render_all(notes, problems)
+    return Renderer(fields=field_names(templates)).render_all(notes, problems)
 
 
 def card_count(note: Note) -> int:
@@ -221,7 +223,7 @@ def plan_deck(
     pairs = [(file, spec.project) for file in files]
     good, parsed = render_sources(pairs, problems, options, progress, spec.tags)
     _refuse_empty(parsed, problems, sources, "build")
-    descriptions = {spec.name: render.deck_description(spec)}
+    descriptions = {spec.name: deck_description(spec)}
     checked_as = display_path(spec.config) if check_only else None
     return plan_rendered(good, problems, options, descriptions, checked_as)
 

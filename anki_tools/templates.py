@@ -19,10 +19,10 @@ from typing import Any
 import yaml
 from pygments.util import ClassNotFound
 
-from . import highlight
 from .errors import TemplateError
 from .notes import Kind, Source
 from .parsers.common import read_yaml, yaml_problem
+from .render import highlight
 
 META = "meta.yaml"
 THEMES = "themes"

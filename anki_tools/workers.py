@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
-from . import parsers, render
+from . import parsers
 from .errors import Problem, Problems
 from .notes import DEFAULT_READ, ReadOptions, RenderedNote
+from .render import renderer
 from .templates import FieldNames
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
@@ -72,7 +73,7 @@ def render_file(
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = render.Renderer(refuse_remote, fields).render_all(tagged, problems)
+    rendered = renderer.Renderer(refuse_remote, fields).render_all(tagged, problems)
     return FileWork(rendered, len(notes), problems.items)
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import body, engine, options
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Source
+from anki_tools.syntax import body, engine, options
 
 SOURCE = Source(Path("n.md"), 10)
 FIRST = SOURCE.line or 1  # the body's first line is the file's line 10

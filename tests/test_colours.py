@@ -12,8 +12,8 @@ import re
 import pytest
 from pygments.styles import get_all_styles, get_style_by_name
 
-from anki_tools import colours
-from anki_tools.highlight import BAND_CONTRAST, stylesheet
+from anki_tools.render import colours
+from anki_tools.render.highlight import BAND_CONTRAST, stylesheet
 
 
 def test_contrast_is_the_wcag_ratio() -> None:

@@ -68,9 +68,9 @@ import pytest
 from markdown_it import MarkdownIt
 
 from anki_tools.errors import Problems
-from anki_tools.media import MediaCollector
 from anki_tools.notes import Kind, Note, Source
-from anki_tools.render import Renderer
+from anki_tools.render.media import MediaCollector
+from anki_tools.render.renderer import Renderer
 
 SPEC = Path(__file__).parent / "data" / "commonmark" / "spec.json"
 SPEC_EXAMPLES = 652  # commonmark-spec 0.31.2

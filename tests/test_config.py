@@ -10,7 +10,7 @@ import pytest
 from anki_tools.config import load_deck_config, source_files
 from anki_tools.errors import AnkiToolsError, ConfigError
 from anki_tools.notes import DeckSpec, Source
-from anki_tools.render import deck_description
+from anki_tools.render.renderer import deck_description
 
 
 @pytest.fixture

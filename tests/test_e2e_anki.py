@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from anki_tools import build
-from anki_tools.media import media_name
+from anki_tools.render.media import media_name
 from anki_tools.templates import default_templates_dir
 
 from anki_collection import AnkiProfile, ShownCard

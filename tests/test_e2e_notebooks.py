@@ -22,7 +22,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 import anki_tools
 from anki_tools import build
 from anki_tools.cli import main
-from anki_tools.media import media_name
+from anki_tools.render.media import media_name
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME, PNG_BYTES

@@ -31,11 +31,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from anki_tools import pipeline, templates, titles
+from anki_tools import pipeline, templates
 from anki_tools.errors import Problem, Problems, Severity
 from anki_tools.notes import Kind, Note, RenderedNote, display_path
 from anki_tools.sanitize import ALLOWED_ATTRIBUTES, ALLOWED_TAGS
 from anki_tools.sharing import identity
+from anki_tools.syntax import titles
 
 HUNT = os.environ.get("ANKI_TOOLS_FUZZ") == "hunt"
 SCALE = float(os.environ.get("ANKI_TOOLS_FUZZ_SCALE", "1"))

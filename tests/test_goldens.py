@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from anki_tools.errors import Problems
-from anki_tools.media import MediaCollector
 from anki_tools.notes import Kind, Note, Source
-from anki_tools.render import Renderer
+from anki_tools.render.media import MediaCollector
+from anki_tools.render.renderer import Renderer
 
 from fixture_file import Case, check_case, read_cases
 

@@ -18,7 +18,7 @@ import pytest
 from cli_run import run
 from click.testing import Result
 
-from anki_tools import mathjax
+from anki_tools.render import mathjax
 
 from anki_collection import AnkiProfile
 

@@ -23,7 +23,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import anki_tools
 from anki_tools import pipeline
 from anki_tools.errors import OutputError
-from anki_tools.media import media_name
+from anki_tools.render.media import media_name
 
 from conftest import PNG_BYTES
 

@@ -32,9 +32,10 @@ from cli_run import run
 from click.testing import Result
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from anki_tools import body, engine, limits, pipeline
-from anki_tools.budget import TokenBudget
+from anki_tools import limits, pipeline
 from anki_tools.errors import Problems
+from anki_tools.syntax import body, engine
+from anki_tools.syntax.budget import TokenBudget
 
 from anki_collection import AnkiProfile
 

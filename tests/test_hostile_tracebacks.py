@@ -23,7 +23,8 @@ import pytest
 from cli_run import run
 from click.testing import Result
 
-from anki_tools import highlight, limits, media
+from anki_tools import limits
+from anki_tools.render import highlight, media
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME

@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from anki_tools.errors import Problems
 from anki_tools.parsers import notebook
-from anki_tools.render import Renderer
+from anki_tools.render.renderer import Renderer
 
 from fixture_file import Case, check_case, read_cases
 

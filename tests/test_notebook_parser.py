@@ -23,10 +23,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from anki_tools import pipeline
 from anki_tools.errors import Problems, SourceError
-from anki_tools.media import media_name
 from anki_tools.notes import Kind, Note, ReadOptions, RenderedNote
 from anki_tools.parsers import notebook
-from anki_tools.render import Renderer
+from anki_tools.render.media import media_name
+from anki_tools.render.renderer import Renderer
 from anki_tools.sharing import identity
 
 from conftest import PNG_BYTES

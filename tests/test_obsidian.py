@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from anki_tools.media import media_name
+from anki_tools.render.media import media_name
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import PNG_BYTES, WriteNotes

@@ -9,7 +9,7 @@ import pytest
 from anki_tools import pipeline
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
-from anki_tools.render import Renderer
+from anki_tools.render.renderer import Renderer
 
 
 def note(tmp_path: Path, front: str = "Q", url: str | None = None, kind: Kind = Kind.BASIC) -> Note:

@@ -13,9 +13,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from anki_tools import build, engine, parsers, titles
+from anki_tools import build, parsers
 from anki_tools.errors import Problems
 from anki_tools.notes import Note
+from anki_tools.syntax import engine, titles
 
 from conftest import FIXED_TIME
 

@@ -10,10 +10,11 @@ import yaml
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from .. import body, engine, limits, options, titles
-from ..budget import TokenBudget, TooLarge
+from .. import limits
 from ..errors import Problems, SourceError
 from ..notes import DEFAULT_READ, Kind, Note, Part, ReadOptions, Source
+from ..syntax import body, engine, options, titles
+from ..syntax.budget import TokenBudget, TooLarge
 from ..tags import checked_tags, split_tags
 from .common import deck_from_path, read_text, read_yaml, yaml_problem
 

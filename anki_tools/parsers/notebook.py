@@ -25,10 +25,12 @@ from typing import Any
 
 import nbformat
 
-from .. import body, engine, highlight, limits, titles
-from ..budget import TokenBudget, TooLarge
+from .. import limits
 from ..errors import Problems, SourceError
 from ..notes import CELL_MODES, DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
+from ..render import highlight
+from ..syntax import body, engine, titles
+from ..syntax.budget import TokenBudget, TooLarge
 from ..tags import checked_tags, split_tags
 from . import notebook_schema, outputs
 from .common import deck_from_path, read_text

@@ -18,8 +18,8 @@ from typing import Any
 from .. import limits
 from ..errors import Problems
 from ..notes import Source
-from ..options import RAW_HTML
 from ..sanitize import HtmlNesting, sanitize
+from ..syntax.options import RAW_HTML
 
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 BACKTICKS_RE = re.compile(r"`{3,}")

@@ -20,7 +20,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from . import limits
+from .. import limits
 
 BUDGET = "at_token_budget"  # env key
 TOO_MANY = (

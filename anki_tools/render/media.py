@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
-from . import body, files, obsidian
-from .errors import Problems
-from .notes import EMPTY, Media, Note, Part, Source
+from .. import files
+from ..errors import Problems
+from ..notes import EMPTY, Media, Note, Part, Source
+from ..syntax import body, obsidian
 
 REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 # What a browser fetches (the sanitizer has dropped every other scheme from `src`).

@@ -24,7 +24,7 @@ from markdown_it.rules_inline.state_inline import Delimiter
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 
-from .sanitize import EMBED_SCHEME
+from ..sanitize import EMBED_SCHEME
 
 EMBED = EMBED_SCHEME + ":"  # an embed's image `src` until the media collector resolves it
 NOTICE = "at_notice"  # env key: (markup, message) → a warning at the markup's line

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 from markdown_it.utils import EnvType
 
-from . import engine, grammar, limits, options
+from .. import limits
+from ..errors import Problems
+from ..notes import EMPTY, Kind, Markers, Note, Part, Source
+from ..sanitize import HtmlNesting, sanitize
+from . import engine, grammar, options
 from .budget import TokenBudget
-from .errors import Problems
-from .notes import EMPTY, Kind, Markers, Note, Part, Source
-from .sanitize import HtmlNesting, sanitize
 
 # Markers left in text after the inline rules took what was balanced.
 TEXT_MARKER_RE = re.compile(

@@ -22,8 +22,8 @@ from pygments.styles import get_style_by_name
 from pygments.token import Token, _TokenType
 from pygments.util import ClassNotFound
 
+from ..syntax.grammar import CODE_MARKER_RE
 from . import colours
-from .grammar import CODE_MARKER_RE
 
 CSS_CLASS = "highlight"
 LIGHT_STYLE = "default"

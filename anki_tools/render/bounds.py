@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .body import cloze_number
-from .errors import Problems
-from .limits import (
+from ..errors import Problems
+from ..limits import (
     CARD_REVIEW_WARNING_CHARS,
     CARDS_PER_NOTE_WARNING,
     CLOZE_NUMBER_MAX,
@@ -20,7 +19,8 @@ from .limits import (
     FIELD_MAX_BYTES,
     TAGS_PER_NOTE_MAX,
 )
-from .notes import Kind, Note, Source
+from ..notes import Kind, Note, Source
+from ..syntax.body import cloze_number
 
 Place = Callable[[str, str], Source]  # (field name, text to find) → where to report
 # As genanki and Anki find a cloze: `{{c`, digits, `::`.

@@ -34,8 +34,8 @@ import re
 from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 
-from .errors import Problems
-from .notes import Source
+from ..errors import Problems
+from ..notes import Source
 
 Place = Callable[[str, str], Source]  # (field name, text to find) → where to report
 

@@ -12,12 +12,13 @@ from pathlib import Path
 
 from markdown_it.token import Token
 
-from . import body, bounds, engine, highlight, mathjax, obsidian, options, titles
-from .errors import Problems
+from ..errors import Problems
+from ..notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
+from ..sanitize import sanitize
+from ..syntax import body, engine, obsidian, options, titles
+from ..templates import FieldNames, field_names
+from . import bounds, highlight, mathjax
 from .media import ATTACHMENT, MediaCollector
-from .notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
-from .sanitize import sanitize
-from .templates import FieldNames, field_names
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the

@@ -23,7 +23,8 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.gfm import gfm_plugin
 
-from . import budget, grammar, limits, obsidian
+from .. import limits
+from . import budget, grammar, obsidian
 from .budget import TokenBudget
 from .options import MATH_FENCE, RAW_HTML, FenceInfo, fence_info
 
