@@ -28,8 +28,7 @@ import nbformat
 from .. import limits
 from ..errors import Problems, SourceError
 from ..notes import CELL_MODES, DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
-from ..render import highlight
-from ..syntax import body, engine, titles
+from ..syntax import body, engine, languages, titles
 from ..syntax.budget import TokenBudget, TooLarge
 from ..tags import checked_tags, split_tags
 from . import notebook_schema, outputs
@@ -341,13 +340,13 @@ def _defaults(notebook: Notebook, root: Path, deck: str | None, problems: Proble
 
 def _language(metadata: Any, path: Path, problems: Problems) -> str | None:
     """The kernel's Pygments lexer, falling back to its language name (`ipython3` is
-    Python: see highlight.LANGUAGE_ALIASES)."""
+    Python: see syntax/languages.py)."""
     info, spec = (_mapping(metadata.get(key)) for key in ("language_info", "kernelspec"))
     names = [info.get("pygments_lexer"), info.get("name"), spec.get("language")]
     named = [name for name in names if isinstance(name, str) and name]
     for name in named:
-        if highlight.is_known_language(name):
-            return highlight.canonical(name)
+        if languages.is_known_language(name):
+            return languages.canonical(name)
     if named:
         problems.warning(
             Source(path), f"unknown kernel language '{named[0]}': code shown as plain text"

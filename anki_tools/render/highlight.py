@@ -16,12 +16,10 @@ from itertools import chain
 
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.lexers.special import TextLexer
 from pygments.styles import get_style_by_name
 from pygments.token import Token, _TokenType
-from pygments.util import ClassNotFound
 
+from ..syntax import languages
 from ..syntax.grammar import CODE_MARKER_RE
 from . import colours
 
@@ -44,11 +42,6 @@ PLACEHOLDER_CHARACTERS = (
     range(0xF0000, 0x110000),
     range(0x10000, 0xF0000),
 )
-
-# Other names for a language that Pygments knows. IPython's own lexers (`ipython3`, the
-# `pygments_lexer` of every Python notebook) exist only where IPython is installed:
-# its code is Python, and the same deck builds the same bytes with or without IPython.
-LANGUAGE_ALIASES = {"ipython": "python", "ipython3": "python", "ipython2": "python2"}
 
 TokenStream = list[tuple[_TokenType, str]]
 
@@ -79,8 +72,8 @@ def highlight(
     `literal` code (a notebook's code cells, outputs) has no markers: its braces are
     shown as they are and escaped so Anki's cloze syntax cannot see them either.
     """
-    language = canonical(language or "")
-    lexer, known = _lexer(language)
+    language = languages.canonical(language or "")
+    lexer, known = languages.lexer(language)
     markers = _Markers(code) if literal else _take_markers(code)
     tokens = _tokens(lexer, markers.code)
     formatter = _formatter(tuple(hl_lines or ()), linenums or 0, language if known else "text")
@@ -91,15 +84,6 @@ def highlight(
     else:
         formatted = _format(formatter, tokens)
     return Highlighted(formatted.replace("{", "&#123;") if literal else formatted, known)
-
-
-def canonical(language: str) -> str:
-    """The language an alias stands for (`ipython3` → `python`), shown in the CSS class."""
-    return LANGUAGE_ALIASES.get(language.lower(), language)
-
-
-def is_known_language(language: str) -> bool:
-    return _lexer(language)[1]
 
 
 def stylesheet(light_style: str = LIGHT_STYLE, dark_style: str = DARK_STYLE) -> str:
@@ -181,16 +165,6 @@ def _scoped(css: str, prefixes: list[str]) -> str:
             line = ", ".join(f"{prefix} {selector}" for prefix in prefixes) + brace + body
         lines.append(line)
     return "\n".join(lines)
-
-
-@lru_cache(maxsize=64)
-def _lexer(language: str) -> tuple[Lexer, bool]:
-    if not language:
-        return TextLexer(stripnl=False), True
-    try:
-        return get_lexer_by_name(canonical(language), stripnl=False, ensurenl=True), True
-    except ClassNotFound:
-        return TextLexer(stripnl=False), False
 
 
 @lru_cache(maxsize=64)
