@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import json
 import mimetypes
+from bisect import bisect_right
+from collections import defaultdict
 from dataclasses import asdict, dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -65,8 +67,9 @@ def write_preview(
         folder.mkdir(parents=True, exist_ok=True)
         for media in {m.name: m for note in notes for m in note.media}.values():
             _write_file(folder / media.name, media.data)
+        links = problem_links(problems, places)
         listed: list[Json] = [
-            {"text": str(p), "card": _card_of(p, places, problems)} for p in problems
+            {"text": str(p), "card": card} for p, card in zip(problems, links, strict=True)
         ]
         page = _page(cards, styles, scripts, _data_urls(notes), listed)
         _write_file(folder / PAGE_NAME, page.encode("utf-8"))
@@ -197,23 +200,47 @@ def _order(source: Source) -> tuple[int, int]:
     return (-1 if source.cell is None else source.cell, source.line or 0)
 
 
-def _card_of(problem: Problem, places: list[Source], problems: list[Problem]) -> int | None:
-    """The index of the card a problem is about: the last card of its file starting at or
-    before it (the file's first card for a problem about the whole file). None for an
-    error, whose card is left out of the page, and for a warning after such an error."""
+def problem_links(problems: list[Problem], places: list[Source]) -> list[int | None]:
+    """For each problem, the index of the card it is about: the last card of its file
+    starting at or before it (the file's first card for a problem about the whole file).
+    None for an error, whose card is left out of the page, and for a warning after such an
+    error. Each file's cards and errors are sorted once, so a big deck's many warnings
+    cost a search each, not a walk over every card."""
+    cards: dict[Path, list[tuple[tuple[int, int], int]]] = defaultdict(list)
+    for index, place in enumerate(places):
+        # (place, -index): the last of a file's cards at one place is its note's first.
+        cards[place.path].append((_order(place), -index))
+    for entries in cards.values():
+        entries.sort()
+    errors: dict[Path, list[tuple[int, int]]] = defaultdict(list)
+    for problem in problems:
+        if problem.severity is Severity.ERROR:
+            errors[problem.source.path].append(_order(problem.source))
+    for orders in errors.values():
+        orders.sort()
+    return [_card_of(problem, cards, errors) for problem in problems]
+
+
+def _card_of(
+    problem: Problem,
+    cards: dict[Path, list[tuple[tuple[int, int], int]]],
+    errors: dict[Path, list[tuple[int, int]]],
+) -> int | None:
     if problem.severity is Severity.ERROR:
         return None
+    mine = cards.get(problem.source.path, [])
+    if not mine:
+        return None
     at = _order(problem.source)
-    mine = [i for i, place in enumerate(places) if place.path == problem.source.path]
-    before = [i for i in mine if _order(places[i]) <= at]
+    before = bisect_right(mine, (at, 0))  # the cards at or before it
     if not before:
-        return mine[0] if mine else None
-    card = max(before, key=lambda i: (_order(places[i]), -i))  # a note's first card
-    start = _order(places[card])
-    errors = (p for p in problems if p.severity is Severity.ERROR)
-    if any(e.source.path == problem.source.path and start < _order(e.source) <= at for e in errors):
+        return min(-index for _, index in mine)  # the file's first card
+    start, index = mine[before - 1]
+    after_start = errors.get(problem.source.path, [])
+    nearest = bisect_right(after_start, start)
+    if nearest < len(after_start) and after_start[nearest] <= at:
         return None  # the problem is in a note left out, after the card found
-    return card
+    return -index
 
 
 def _data_urls(notes: list[RenderedNote]) -> dict[str, str]:

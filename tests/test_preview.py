@@ -275,7 +275,7 @@ def test_each_problem_names_the_card_it_is_about(tmp_path: Path, write_notes) ->
 
 def test_a_warning_after_an_error_links_to_no_card() -> None:
     """The error's note is left out, so the warning after it is not in the card before."""
-    from anki_tools.preview import _card_of
+    from anki_tools.preview import problem_links
 
     path = Path("a.md")
     places = [Source(path, 1), Source(path, 20)]
@@ -284,7 +284,7 @@ def test_a_warning_after_an_error_links_to_no_card() -> None:
     early = Problem(Source(path, 5), "odd", Severity.WARNING)
     whole = Problem(Source(path), "about the file", Severity.WARNING)
     problems = [early, error, late, whole]
-    assert [_card_of(p, places, problems) for p in problems] == [0, None, None, 0]
+    assert problem_links(problems, places) == [0, None, None, 0]
 
 
 def test_search_text_is_the_text_as_shown() -> None:
