@@ -67,10 +67,6 @@ def read_options(command: Command) -> Command:
     )(command)
 
 
-def _read(cells: str | None, card_level: int | None, include_readme: bool | None) -> ReadOptions:
-    return ReadOptions(cells, card_level, include_readme)
-
-
 no_remote_option = click.option(
     "--no-remote",
     is_flag=True,
@@ -123,7 +119,7 @@ def build(
         theme=theme,
         dry_run=dry_run,
         no_remote=no_remote,
-        read=_read(cells, card_level, include_readme),
+        read=ReadOptions(cells, card_level, include_readme),
     )
     configs = _deck_configs(paths)
     if configs is not None:
@@ -157,7 +153,7 @@ def check(
     include_readme: bool | None,
 ) -> None:
     """Parse and lint PATHS (or every deck config in decks/); write nothing."""
-    options = BuildOptions(no_remote=no_remote, read=_read(cells, card_level, include_readme))
+    options = BuildOptions(no_remote=no_remote, read=ReadOptions(cells, card_level, include_readme))
     configs = _deck_configs(paths)
     if configs is not None:
         if deck:
@@ -192,9 +188,8 @@ def preview(
 ) -> None:
     """Write a page showing every card of PATHS, front and back, as Anki shows them."""
     _check_paths(paths)
-    theme = theme or DEFAULT_THEME
     _check_theme(theme, templates)
-    read = _read(cells, card_level, include_readme)
+    read = ReadOptions(cells, card_level, include_readme)
     options = BuildOptions(deck=deck, templates=templates, theme=theme, read=read)
     sys.exit(_report(_run(lambda: pipeline.preview(paths, output, options))))
 

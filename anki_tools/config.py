@@ -17,7 +17,7 @@ import yaml
 from . import files, limits
 from .errors import ConfigError
 from .notes import CELL_MODES, DeckSpec, ReadOptions, Source
-from .parsers import is_hidden, is_readme, is_source, readme_hint, sources_in
+from .parsers import is_hidden, is_source, readme_hint, skips_readme, sources_in
 from .parsers.common import read_text, read_yaml, yaml_problem
 from .parsers.markdown import is_card_level
 from .tags import problem as tag_problem
@@ -182,7 +182,8 @@ def source_files(spec: DeckSpec, warn: Callable[[str], None]) -> list[Path]:
         if not matched:
             warn(f"'{glob}' matches no notes or notebooks")
         for file in matched:
-            if is_readme(file) and not spec.read.include_readme and file != spec.project / glob:
+            named = file == spec.project / glob
+            if skips_readme(file, spec.read.include_readme, named):
                 skipped.append(file)
             else:
                 found.setdefault(os.path.realpath(file), file)

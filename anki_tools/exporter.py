@@ -87,8 +87,9 @@ class AnkiExporter(Exporter):
         read, problems = self._read or (None, Problems())
         # The ids as saved, when nbconvert's preprocessors kept the cells as they were read;
         # a node from elsewhere, or one with cells added or removed, keeps its own.
-        same = read is not None and len(read.node.cells) == len(nb_copy.cells)
-        ids = read.saved_ids if read is not None and same else [c.get("id") for c in nb_copy.cells]
+        ids = [cell.get("id") for cell in nb_copy.cells]
+        if read is not None and len(read.saved_ids) == len(ids):
+            ids = read.saved_ids
         parsed = notebook.with_saved_ids(path, nb_copy, ids)
         try:
             notes = notebook.notes_from(

@@ -59,7 +59,7 @@ def collect_sources(paths: Iterable[Path], include_readme: bool | None = None) -
         else:
             pairs = [(path, path.parent)]
         for file, root in pairs:
-            if path.is_dir() and parsers.is_readme(file) and not include_readme:
+            if parsers.skips_readme(file, include_readme, named=not path.is_dir()):
                 skipped.append(file)
                 continue
             # Overlapping paths or two links to one file: read once. realpath, not

@@ -143,6 +143,12 @@ def is_readme(path: Path) -> bool:
     return kind is not None and path.name.lower() in kind.readmes
 
 
+def skips_readme(path: Path, include_readme: bool | None, named: bool) -> bool:
+    """The README rule of folder builds and globs, one home: a README a folder or glob
+    brings is left out unless asked for; one named by its own path is built."""
+    return not named and not include_readme and is_readme(path)
+
+
 def readme_hint(skipped: list[Path]) -> str:
     """The warning for READMEs a folder build or a glob left out, and how to build them."""
     names = ", ".join(display_path(path) for path in skipped[:3])

@@ -192,21 +192,6 @@ def with_saved_ids(path: Path, node: Any, ids: list[str | None]) -> Notebook:
     return Notebook(path, node, saved, tuple(repeated))
 
 
-def ids_in_file(path: Path, count: int) -> list[str | None] | None:
-    """The cell ids a notebook file holds (None for each cell saved without one), read
-    without nbformat; None when the file is unreadable or has other cells than `count`."""
-    try:
-        raw = json.loads(read_text(path, limits.NOTEBOOK_MAX_BYTES, "notebooks"))
-    except (OSError, ValueError, RecursionError, SourceError):
-        return None
-    if not isinstance(raw, dict):
-        return None
-    cells = raw.get("cells")
-    if isinstance(cells, list) and len(cells) != count:
-        return None
-    return _ids_in_file(raw, count)
-
-
 def _ids_in_file(raw: dict[str, Any], count: int) -> list[str | None]:
     cells = raw.get("cells") if raw.get("nbformat") == 4 else None
     if not isinstance(cells, list) or len(cells) != count:
