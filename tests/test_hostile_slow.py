@@ -34,6 +34,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from anki_tools import limits, pipeline
 from anki_tools.errors import Problems
+from anki_tools.parsers import notebook
 from anki_tools.syntax import body, engine
 from anki_tools.syntax.budget import TokenBudget
 
@@ -356,6 +357,23 @@ def test_reading_the_markers_of_code_is_linear() -> None:
         return best
 
     ratios = [seconds(100_000) / max(seconds(50_000), 1e-3) for _ in range(3)]
+    assert min(ratios) <= 3, ratios
+
+
+def test_finding_repeated_cell_ids_is_linear() -> None:
+    """Each cell's id was counted over every cell (`ids.count`): a notebook of many cells,
+    within its size limit, took time quadratic in its cells before a card was made."""
+
+    def seconds(cells: int) -> float:
+        ids: list[str | None] = [f"id-{i // 2}" for i in range(cells)]  # each one twice
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            notebook.with_saved_ids(Path("lesson.ipynb"), None, ids)
+            best = min(best, time.process_time() - start)
+        return best
+
+    ratios = [seconds(40_000) / max(seconds(20_000), 1e-3) for _ in range(3)]
     assert min(ratios) <= 3, ratios
 
 

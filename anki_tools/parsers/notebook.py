@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from itertools import accumulate
@@ -187,9 +188,11 @@ def _node(raw: dict[str, Any]) -> tuple[Any, Exception | None]:
 
 def with_saved_ids(path: Path, node: Any, ids: list[str | None]) -> Notebook:
     """A repeated id identifies neither cell: their cards fall back to their fronts."""
-    repeated = sorted({cell_id for cell_id in ids if cell_id and ids.count(cell_id) > 1})
+    # Counted once, looked up in a set: a notebook of many cells stays linear.
+    counts = Counter(cell_id for cell_id in ids if cell_id)
+    repeated = {cell_id for cell_id, count in counts.items() if count > 1}
     saved = [None if cell_id in repeated else cell_id for cell_id in ids]
-    return Notebook(path, node, saved, tuple(repeated))
+    return Notebook(path, node, saved, tuple(sorted(repeated)))
 
 
 def _ids_in_file(raw: dict[str, Any], count: int) -> list[str | None]:
