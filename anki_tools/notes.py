@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
@@ -47,6 +48,11 @@ class Kind(Enum):
     CLOZE = "cloze"
     TYPE_IN = "typein"
     IMAGE = "image"
+
+
+# Each card kind's field names, in the order of templates.FIELD_ROLES: read from the
+# templates' metadata (templates.field_names) and handed to the renderer as plain data.
+FieldNames = Mapping[Kind, tuple[str, ...]]
 
 
 @dataclass(frozen=True)

@@ -132,7 +132,7 @@ def render_notes(
     """Render notes for the note types of `templates` (the built-in ones by default); a
     note with an error (a missing image) is left out. Which of them share a guid is for
     the build to find (`claims.claim_guids`)."""
-    return Renderer(fields=field_names(templates)).render_all(notes, problems)
+    return Renderer(field_names(templates)).render_all(notes, problems)
 
 
 def card_count(note: Note) -> int:

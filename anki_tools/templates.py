@@ -9,7 +9,6 @@ under the names the meta.yaml gives them.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -20,7 +19,7 @@ import yaml
 from pygments.util import ClassNotFound
 
 from .errors import TemplateError
-from .notes import Kind, Source
+from .notes import FieldNames, Kind, Source
 from .parsers.common import read_yaml, yaml_problem
 from .render import highlight
 
@@ -40,7 +39,6 @@ ANKI_START_RE = re.compile(r"^[#/^\s]+")
 # What the renderer puts in a note type's fields, in their order in `fields:`; the names
 # are the note type's own (Front, or a cloze's Text; Back, or Back Extra; …).
 FIELD_ROLES = ("the question (a cloze's text)", "the answer", "the hint", "the source")
-FieldNames = Mapping[Kind, tuple[str, ...]]
 
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from . import parsers
 from .errors import Problem, Problems
-from .notes import DEFAULT_READ, ReadOptions, RenderedNote
+from .notes import DEFAULT_READ, FieldNames, ReadOptions, RenderedNote
 from .render import renderer
-from .templates import FieldNames
+from .templates import field_names
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
 # Below this much source text, starting processes costs more than they save.
@@ -73,7 +73,9 @@ def render_file(
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = renderer.Renderer(refuse_remote, fields).render_all(tagged, problems)
+    rendered = renderer.Renderer(fields or field_names(), refuse_remote).render_all(
+        tagged, problems
+    )
     return FileWork(rendered, len(notes), problems.items)
 
 

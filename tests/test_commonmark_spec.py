@@ -71,6 +71,7 @@ from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render.media import MediaCollector
 from anki_tools.render.renderer import Renderer
+from anki_tools.templates import field_names
 
 SPEC = Path(__file__).parent / "data" / "commonmark" / "spec.json"
 SPEC_EXAMPLES = 652  # commonmark-spec 0.31.2
@@ -409,7 +410,7 @@ def example_param(example: Example) -> object:
 
 @pytest.fixture(scope="module")
 def renderer() -> Renderer:
-    return Renderer()  # building one is slow: one for all examples
+    return Renderer(field_names())  # building one is slow: one for all examples
 
 
 @pytest.fixture(scope="module")
@@ -515,7 +516,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="CommonMark spec examples through our renderer")
     parser.add_argument("--failures", action="store_true", help="print every failing example")
     args = parser.parse_args()
-    renderer = Renderer()
+    renderer = Renderer(field_names())
     passed: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     with tempfile.TemporaryDirectory() as folder:

@@ -15,6 +15,7 @@ from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render.media import MediaCollector
 from anki_tools.render.renderer import Renderer
+from anki_tools.templates import field_names
 
 from fixture_file import Case, check_case, read_cases
 
@@ -29,7 +30,7 @@ OBSIDIAN_CASES = read_cases(OBSIDIAN_GOLDENS)
 def render(text: str, tmp_path: Path) -> str:
     note = Note(Kind.BASIC, text, "", "", "d", (), Source(tmp_path / "n.md", 1), "t", tmp_path)
     problems = Problems()
-    renderer = Renderer()
+    renderer = Renderer(field_names())
     renderer.render(note, problems)  # sets the note that warnings are reported against
     return renderer.to_html(text, MediaCollector(note, problems))
 

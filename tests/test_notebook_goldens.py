@@ -12,6 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from anki_tools.errors import Problems
 from anki_tools.parsers import notebook
 from anki_tools.render.renderer import Renderer
+from anki_tools.templates import field_names
 
 from fixture_file import Case, check_case, read_cases
 
@@ -44,7 +45,7 @@ def render(text: str, tmp_path: Path) -> str:
     path = tmp_path / "lesson.ipynb"
     nbformat.write(new_notebook(cells=cells_from_yaml(text), metadata=KERNEL), path)
     problems = Problems()
-    renderer = Renderer()
+    renderer = Renderer(field_names())
     blocks = []
     for note in notebook.parse(path, tmp_path, None, problems):
         rendered = renderer.render(note, problems)

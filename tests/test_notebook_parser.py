@@ -28,6 +28,7 @@ from anki_tools.parsers import notebook
 from anki_tools.render.media import media_name
 from anki_tools.render.renderer import Renderer
 from anki_tools.sharing import identity
+from anki_tools.templates import field_names
 
 from conftest import PNG_BYTES
 
@@ -119,7 +120,7 @@ def nb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-unty
 
 def render(note: Note) -> tuple[RenderedNote, list[str]]:
     problems = Problems()
-    rendered = Renderer().render(note, problems)
+    rendered = Renderer(field_names()).render(note, problems)
     return rendered, [str(problem) for problem in problems.items]
 
 

@@ -10,6 +10,7 @@ from anki_tools import pipeline
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render.renderer import Renderer
+from anki_tools.templates import field_names
 
 
 def note(tmp_path: Path, front: str = "Q", url: str | None = None, kind: Kind = Kind.BASIC) -> Note:
@@ -25,7 +26,7 @@ def note(tmp_path: Path, front: str = "Q", url: str | None = None, kind: Kind = 
     ],
 )
 def test_source_field_links_only_safe_urls(tmp_path: Path, url: str, link: str) -> None:
-    rendered = Renderer().render(note(tmp_path, url=url), Problems())
+    rendered = Renderer(field_names()).render(note(tmp_path, url=url), Problems())
     assert rendered.fields["Source"] == (
         f'<span class="at-source-file">{link}</span> › <span class="at-source-title">Q</span>'
     )
@@ -35,7 +36,7 @@ def test_source_title_is_escaped_plain_text_without_markers(tmp_path: Path) -> N
     """A title is plain text (titles.py): shown as written, never as Markdown or HTML; a
     cloze in it shows its answer, or the Source field would give the gap away."""
     cloze = note(tmp_path, front="Is {{c1::len}} `<b>` & *x*?", kind=Kind.CLOZE)
-    rendered = Renderer().render(cloze, Problems())
+    rendered = Renderer(field_names()).render(cloze, Problems())
     assert rendered.fields["Source"].endswith(
         '<span class="at-source-title">Is len `&lt;b&gt;` &amp; *x*?</span>'
     )
@@ -44,14 +45,14 @@ def test_source_title_is_escaped_plain_text_without_markers(tmp_path: Path) -> N
 
 def test_code_slot_written_by_a_user_injects_nothing(tmp_path: Path) -> None:
     forged = '<div class="at-code-slot">\ue0100\ue011</div>'
-    rendered = Renderer().render(note(tmp_path, front=forged), Problems())
+    rendered = Renderer(field_names()).render(note(tmp_path, front=forged), Problems())
     assert "<pre" not in rendered.fields["Front"]
     assert "\ue0100\ue011" in rendered.fields["Front"]  # the note's text stays its own
 
 
 def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
     text = "<script>x()</script>\n\n```python\nx = '<script>'\n```"
-    rendered = Renderer().render(note(tmp_path, front=text), Problems())
+    rendered = Renderer(field_names()).render(note(tmp_path, front=text), Problems())
     front = rendered.fields["Front"]
     assert "<script>" not in front
     assert "<span class=\"s1\">'&lt;script&gt;'</span>" in front
@@ -68,7 +69,7 @@ def test_code_is_highlighted_after_sanitizing(tmp_path: Path) -> None:
     ],
 )
 def test_source_title_stays_one_line_of_text(tmp_path: Path, title: str, shown: str) -> None:
-    rendered = Renderer().render(note(tmp_path, front=title), Problems())
+    rendered = Renderer(field_names()).render(note(tmp_path, front=title), Problems())
     assert rendered.fields["Source"].endswith(f'<span class="at-source-title">{shown}</span>')
 
 

@@ -13,10 +13,9 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from ..errors import Problems
-from ..notes import DeckSpec, Kind, Note, Part, RenderedNote, Source
+from ..notes import DeckSpec, FieldNames, Kind, Note, Part, RenderedNote, Source
 from ..sanitize import sanitize
 from ..syntax import body, engine, obsidian, options, titles
-from ..templates import FieldNames, field_names
 from . import bounds, highlight, mathjax
 from .media import ATTACHMENT, MediaCollector
 
@@ -29,12 +28,12 @@ SAFE_URL_RE = re.compile(r"^(?:https?|mailto):", re.IGNORECASE)
 
 class Renderer:
     """Renders the parsed fields of notes to sanitized HTML, under the field names of the
-    note types (`templates.field_names`; the built-in ones unless given): the fields are
-    filled in the order of templates.FIELD_ROLES."""
+    note types (`templates.field_names` reads them from the templates' metadata): the
+    fields are filled in the order of templates.FIELD_ROLES."""
 
-    def __init__(self, refuse_remote: bool = False, fields: FieldNames | None = None) -> None:
+    def __init__(self, fields: FieldNames, refuse_remote: bool = False) -> None:
+        self._fields = fields
         self._refuse_remote = refuse_remote  # --no-remote: a remote image is an error
-        self._fields = fields or field_names()
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
