@@ -43,6 +43,15 @@ URL_SCHEMES = {"http", "https", "mailto", *RESOLVED_SCHEMES}
 
 AttributeFilter = Callable[[str, str, str], "str | None"]
 
+# What shows_anything takes away, as the sanitizer would: an element dropped with its
+# content (up to its end tag, or to the end when it has none), a comment, any other tag.
+DROPPED_RE = re.compile(
+    rf"<({'|'.join(sorted(DROPPED_WITH_CONTENT))})\b.*?(?:</\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
+COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)|<[!?][^>]*>", re.DOTALL)
+TAG_RE = re.compile(r"<[^>]*>")
+SHOWN_IMAGE_RE = re.compile(r"<im(?:g|age)\b", re.IGNORECASE)
+
 
 # Where the attribute filter has work to do: an image (HTML parsers read `<image` as
 # `<img` too). Other markup goes through one reused cleaner, without a Python callback
@@ -55,6 +64,14 @@ def sanitize(markup: str, attribute_filter: AttributeFilter | None = None) -> st
     if attribute_filter is None or not IMAGE_TAG_RE.search(markup):
         return _cleaner().clean(markup)
     return _cleaner_with(attribute_filter).clean(markup)
+
+
+def shows_anything(markup: str) -> bool:
+    """Whether markup keeps some text or an image once sanitized, judged without
+    sanitizing it (that is done once, by the renderer): a script-driven widget is
+    nothing but a script and an empty box."""
+    kept = COMMENT_RE.sub("", DROPPED_RE.sub("", markup))
+    return bool(TAG_RE.sub("", kept).strip()) or SHOWN_IMAGE_RE.search(kept) is not None
 
 
 @lru_cache(maxsize=1)

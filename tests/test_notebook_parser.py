@@ -570,14 +570,43 @@ def test_the_same_image_twice_is_one_media_file(nb) -> None:
 
 
 def test_html_output_is_sanitized(nb) -> None:
+    """Once, by the renderer: the parser passes the output on as a raw-HTML fence."""
     html = '<table><tr><td onclick="x()">cell</td></tr></table><script>alert(1)</script>'
     note = back_of(nb, result({"text/html": html, "text/plain": "plain repr"}))
-    assert '<div class="at-output at-output-html">' in note.back
-    assert "<td>cell</td>" in note.back
-    assert "script" not in note.back
-    assert "alert" not in note.back
-    assert "onclick" not in note.back
     assert "plain repr" not in note.back
+    back = render(note)[0].fields["Back"]
+    assert '<div class="at-output at-output-html">' in back
+    assert "<td>cell</td>" in back
+    assert "script" not in back
+    assert "alert" not in back
+    assert "onclick" not in back
+    assert "plain repr" not in back
+
+
+def test_markers_in_an_html_output_stay_text_even_written_as_entities(nb) -> None:
+    """The sanitizer writes `&#123;` out as `{`: markers are defused after it."""
+    html = "<p>&#123;&#123;c1::gap}} and &#123;&#123;&#123;box}}}</p>"
+    rendered, problems = render(back_of(nb, display({"text/html": html})))
+    back = rendered.fields["Back"]
+    assert "{\u200b{c1::gap}}" in back and "{\u200b{{box}}}" in back
+    assert "{{c1::" not in back and "at-typein" not in back
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["<style>td {color: red}</style>", "<!-- nothing -->", "<div><script>x()</script>", "<br>"],
+)
+def test_html_output_that_shows_nothing_falls_through_to_plain_text(nb, html: str) -> None:
+    note = back_of(nb, display({"text/html": html, "text/plain": "Plain()"}))
+    assert "at-output-html" not in note.back
+    assert text_block("result", "Plain()") in note.back
+
+
+def test_html_output_of_only_an_image_is_shown(nb) -> None:
+    html = '<img src="https://example.org/plot.png" alt="plot">'
+    note = back_of(nb, display({"text/html": html, "text/plain": "Plain()"}))
+    assert "at-output-html" in note.back and "Plain()" not in note.back
 
 
 def test_html_output_stays_html_across_blank_lines(nb) -> None:

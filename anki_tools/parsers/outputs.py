@@ -2,8 +2,8 @@
 
 Everything a code cell contributes is shown as it is (no cloze or type-in markers),
 so code and text outputs become `literal` fences; images become attachments of the
-card, embedded under content-hash names like any other image; HTML outputs are
-sanitized here already, so the wrapper around them is well-formed.
+card, embedded under content-hash names like any other image; HTML outputs go in a
+raw-HTML fence, which the renderer sanitizes once, box and all.
 """
 
 from __future__ import annotations
@@ -18,16 +18,11 @@ from typing import Any
 from .. import limits
 from ..errors import Problems
 from ..notes import Source
-from ..sanitize import HtmlNesting, sanitize
-from ..syntax.options import RAW_HTML
+from ..sanitize import HtmlNesting, shows_anything
+from ..syntax.options import RAW_HTML, defused
 
 ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 BACKTICKS_RE = re.compile(r"`{3,}")
-TAG_RE = re.compile(r"<[^>]*>")
-# `{{c1::` or `{{{` in an HTML or Markdown output is a result, not card syntax: a
-# zero-width space between the braces keeps Anki and our type-in boxes away from it.
-MARKER_START_RE = re.compile(r"\{(?=\{(?:\{|c\d+::))")
-ZERO_WIDTH_SPACE = "\u200b"
 
 IMAGE_SUFFIXES = {"image/png": ".png", "image/jpeg": ".jpg", "image/svg+xml": ".svg"}
 # The richest kind of output a card can show first; an HTML output that is nothing
@@ -102,12 +97,13 @@ def _rich_output(
         if mime in ("text/html", "text/markdown") and _nests_too_deep(data[mime], source, problems):
             return ""
         if mime == "text/html":
-            markup = sanitize(_text(data[mime]))
-            if TAG_RE.sub("", markup).strip() or "<img" in markup:
-                box = f'<div class="at-output at-output-html">\n{_defused(markup)}\n</div>'
-                return literal_fence(box, RAW_HTML)
+            markup = _text(data[mime])
+            if shows_anything(markup):
+                return literal_fence(
+                    f'<div class="at-output at-output-html">\n{markup}\n</div>', RAW_HTML
+                )
         if mime == "text/markdown":
-            return _defused(_text(data[mime]))
+            return defused(_text(data[mime]))
     if "text/plain" in data:
         return _text_output(_terminal_text(_text(data["text/plain"])), "at-output-result")
     return ""  # only kinds a card cannot show (widgets, JavaScript)
@@ -135,10 +131,6 @@ def _image(file_name: str, size: dict[str, Any]) -> str:
 
 def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
-def _defused(text: str) -> str:
-    return MARKER_START_RE.sub("{" + ZERO_WIDTH_SPACE, text)
 
 
 def _image_bytes(value: Any, mime: str) -> bytes | None:

@@ -40,6 +40,7 @@ class Renderer:
         self._slot_key = secrets.token_hex(8)
         self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
         self._vault = obsidian.Vault()
+        self._media: MediaCollector | None = None  # the images of the field being rendered
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -98,6 +99,7 @@ class Renderer:
         if not part.tokens:
             return ""
         self._code_blocks = []
+        self._media = media
         language = self._note.code_language if self._note else None
         markup = engine.render(
             part.tokens, self._render_code, language, field_id, lambda *n: self._notice(part, *n)
@@ -106,8 +108,10 @@ class Renderer:
 
     def _clean(self, markup: str, media: MediaCollector, part: Part) -> str:
         media.part = part  # where an image's messages point
-        clean = sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
-        return self._slot_re.sub(self._code_block, clean)
+        return self._slot_re.sub(self._code_block, self._sanitize(markup, media))
+
+    def _sanitize(self, markup: str, media: MediaCollector) -> str:
+        return sanitize(markup, lambda tag, attr, value: _image(tag, attr, value, media))
 
     def _code_block(self, match: re.Match[str]) -> str:
         index = int(match.group(1))
@@ -121,6 +125,8 @@ class Renderer:
             self._problems.warning(where, message)
 
     def _render_code(self, code: str, info: options.FenceInfo, token: Token) -> str:
+        if info.language == options.RAW_HTML:
+            return self._output_html(code)
         result = highlight.highlight(
             code, info.language, list(info.hl_lines), info.linenums, info.literal
         )
@@ -133,6 +139,16 @@ class Renderer:
         # quarter of the build time otherwise) and goes back in after it, in a slot.
         self._code_blocks.append(result.html.rstrip("\n"))
         return CODE_SLOT.format(self._slot_key, len(self._code_blocks) - 1)
+
+    def _output_html(self, markup: str) -> str:
+        """A notebook's HTML output, sanitized once and on its own (so its box is
+        well-formed) with its markers defused, then kept out of the field's sanitizing
+        in a slot, like highlighted code."""
+        box = markup.rstrip("\n")
+        clean = self._sanitize(box, self._media) if self._media else sanitize(box)
+        self._code_blocks.append(options.defused(clean))
+        # The line ends after the box stay in the field, where the fence had them.
+        return CODE_SLOT.format(self._slot_key, len(self._code_blocks) - 1) + markup[len(box) :]
 
 
 def _check_markers_survived(note: Note, question: str, problems: Problems) -> None:

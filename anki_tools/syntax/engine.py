@@ -202,8 +202,8 @@ def _display_math(content: str) -> str:
 def _fence(self: Any, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
     token = tokens[idx]
     info = fence_info(token.info)
-    if info.language == RAW_HTML:
-        return token.content
+    if info.language == RAW_HTML:  # an output's HTML: its own box, no newline added
+        return str(env[CODE_RENDERER](token.content, info, token))
     if info.language == MATH_FENCE:
         return _display_math(token.content.strip("\n"))
     return str(env[CODE_RENDERER](token.content, info, token)) + "\n"

@@ -7,9 +7,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# A notebook's HTML output travels as a fence of this language: raw HTML (sanitized
-# with the field), never cut into Markdown at its blank lines as an HTML block would be.
+# A notebook's HTML output travels as a fence of this language: raw HTML, never cut into
+# Markdown at its blank lines as an HTML block would be. The renderer sanitizes it on its
+# own (so its box is well-formed), defuses its markers and keeps it out of the field's
+# sanitizing, as it keeps highlighted code.
 RAW_HTML = "at-html"
+# `{{c1::` or `{{{` in an output is a result, not card syntax: a zero-width space between
+# the braces keeps Anki and our type-in boxes away from it.
+MARKER_START_RE = re.compile(r"\{(?=\{(?:\{|c\d+::))")
+ZERO_WIDTH_SPACE = "\u200b"
 MATH_FENCE = "math"  # GitHub's display math: ```math
 FENCE_OPTION_RE = re.compile(r"""([\w-]+)(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?""")
 FENCE_OPTIONS = {"hl_lines", "linenums", "literal"}
@@ -85,3 +91,9 @@ def heading_attributes(text: str) -> tuple[str, Attributes]:
             value = next(group for group in item.groups()[3:] if group is not None)
             attributes.options[key] = value
     return text[: match.start()].strip(), attributes
+
+
+def defused(text: str) -> str:
+    """An output's text or HTML with its cloze and type-in markers made inert. HTML is
+    defused after sanitizing: the sanitizer writes `&#123;` out as `{`."""
+    return MARKER_START_RE.sub("{" + ZERO_WIDTH_SPACE, text)
