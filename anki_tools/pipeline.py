@@ -8,8 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import builder, config, parsers, workers
-from . import preview as preview_page
+from . import config, parsers, workers
 from .errors import LockError, Problems
 from .files import refuse_link_out
 from .notes import (
@@ -335,6 +334,9 @@ def plan_rendered(
     if not options.dry_run and good:
 
         def write() -> None:
+            # Deferred: genanki costs ~25 ms at start-up; only a written deck needs it.
+            from . import builder
+
             refuse_link_out(lock_path)  # before the deck: never a deck without its lock
             builder.write_package(
                 plan.notes, note_types, plan.note_type_modified, output, descriptions
@@ -364,6 +366,8 @@ def preview(
 ) -> BuildResult:
     """Write the preview page of every card without errors into `folder` (problems are
     listed on it), with the options' deck, templates, theme and read options."""
+    from . import preview as preview_page  # deferred: only `preview` needs it (~4 ms)
+
     problems = Problems()
     rendered = _render_all(list(paths), problems, None, "preview", options)
     good = [claim.rendered for claim in claims.claim_guids(rendered, problems)]

@@ -4,6 +4,10 @@ Each kind of source is one `SourceKind` in `SOURCE_KINDS` (as a Pygments lexer c
 its `filenames`): its suffixes, its parse function and where its cards come from.
 Adding a kind of source is adding its module and one entry there; finding sources,
 parsing them, the "no cards" hint and README handling all read that list.
+
+The notebook parser is imported when the first notebook is read, not with this package:
+nbformat and its jsonschema cost ~100 ms at start-up that `--help` and a Markdown build
+never need (tests/test_startup.py holds that).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 from .. import files
 from ..errors import AnkiToolsError, Problems, SourceError
 from ..notes import DEFAULT_READ, Note, ReadOptions, Source, display_path
-from . import markdown, notebook
+from . import markdown
 
 Parser = Callable[[Path, Path, "str | None", Problems, ReadOptions], list[Note]]
 
@@ -33,11 +37,25 @@ class SourceKind:
     readmes: tuple[str, ...] = ()
 
 
+def _parse_notebook(
+    path: Path, root: Path, deck: str | None, problems: Problems, read: ReadOptions = DEFAULT_READ
+) -> list[Note]:
+    # Deferred: the notebook parser (nbformat, jsonschema) costs ~100 ms to import.
+    from . import notebook
+
+    return notebook.parse(path, root, deck, problems, read)
+
+
 SOURCE_KINDS = (
     SourceKind(
         "Markdown", (".md", ".markdown"), markdown.parse, markdown.NO_CARDS_HINT, ("readme.md",)
     ),
-    SourceKind("Jupyter notebook", (".ipynb",), notebook.parse, notebook.NO_CARDS_HINT),
+    SourceKind(
+        "Jupyter notebook",
+        (".ipynb",),
+        _parse_notebook,
+        "every markdown cell is a card unless it holds only headings or DECK/TAGS lines",
+    ),
 )
 
 

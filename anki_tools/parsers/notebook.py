@@ -35,7 +35,6 @@ from ..tags import checked_tags, split_tags
 from . import notebook_schema, outputs
 from .common import deck_from_path, read_text
 
-NO_CARDS_HINT = "every markdown cell is a card unless it holds only headings or DECK/TAGS lines"
 MARKED_HINT = (
     "with cells: marked, only cells with card markup are cards: a '-', '-h' or '-i' line, "
     "cloze or type-in markers, or a card/front/back cell tag"
