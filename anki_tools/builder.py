@@ -24,6 +24,7 @@ import genanki
 from .errors import OutputError
 from .files import write_atomically
 from .notes import Kind, Media, Source, StampedNote
+from .progress import WRITING, Progress, Step
 from .sharing.identity import deck_id
 from .templates import NoteType
 
@@ -37,8 +38,10 @@ def write_package(
     note_type_modified: dict[Kind, int],
     output: Path,
     descriptions: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> None:
-    """Write every note into its deck in one package, atomically (temp file + rename)."""
+    """Write every note into its deck in one package, atomically (temp file + rename);
+    `progress` hears of each note as genanki writes it."""
     notes = list(notes)
     models = {kind: _model(note_type) for kind, note_type in note_types.items()}
     decks: dict[str, genanki.Deck] = {}
@@ -55,7 +58,7 @@ def write_package(
     try:
         with tempfile.TemporaryDirectory(prefix="anki-tools-") as folder:
             collection = Path(folder) / "collection.anki2"
-            _write_collection(package, notes, model_times, collection)
+            _write_collection(package, notes, model_times, collection, progress)
             write_atomically(output, lambda target: _zip(collection, media.values(), target))
     except OSError as error:
         raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error
@@ -87,6 +90,7 @@ def _write_collection(
     notes: list[StampedNote],
     model_times: dict[int, int],
     path: Path,
+    progress: Progress | None = None,
 ) -> None:
     """genanki's collection with the lock's note ids and modified times."""
     by_guid = {stamped.guid: stamped for stamped in notes}
@@ -97,7 +101,7 @@ def _write_collection(
     connection = sqlite3.connect(path)
     try:
         cursor = connection.cursor()
-        package.write_to_db(cursor, common, _ids(package, by_guid))
+        package.write_to_db(cursor, common, _ids(package, by_guid, progress))
         written = dict(cursor.execute("SELECT guid, id FROM notes").fetchall())
         if any(written[guid] != stamped.note_id for guid, stamped in by_guid.items()):
             raise RuntimeError("genanki numbered the notes in an unexpected order")
@@ -114,12 +118,19 @@ def _write_collection(
         connection.close()
 
 
-def _ids(package: genanki.Package, by_guid: dict[str, StampedNote]) -> Iterator[int]:
+def _ids(
+    package: genanki.Package, by_guid: dict[str, StampedNote], progress: Progress | None
+) -> Iterator[int]:
     """The ids genanki draws, in its order: each note's, then each of its cards' (the
-    note's id + the card's number). A change of that order is caught after writing."""
+    note's id + the card's number). A change of that order is caught after writing.
+    genanki draws a note's id as it writes the note: that is the writing's progress."""
+    done = 0
     for deck in package.decks:
         for note in deck.notes:
             note_id = by_guid[note.guid].note_id
+            done += 1
+            if progress:
+                progress(Step(WRITING, done, len(by_guid)))
             yield note_id
             for card in note.cards:
                 yield note_id + card.ord
