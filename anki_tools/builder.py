@@ -12,6 +12,7 @@ give the same bytes.
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import tempfile
 import zipfile
@@ -30,6 +31,7 @@ from .templates import NoteType
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 ZIP_UNIX = 3  # "made on Unix", wherever it is made, so the bytes match
+COPY_CHUNK = 1 << 20
 
 
 def write_package(
@@ -140,11 +142,21 @@ def _zip(collection: Path, media: Iterable[Media], target: Path) -> None:
     """The package: collection, media index, media files; fixed dates and modes."""
     files = sorted(media, key=lambda item: item.name)
     index = {str(number): item.name for number, item in enumerate(files)}
-    entries = [("collection.anki2", collection.read_bytes()), ("media", json.dumps(index).encode())]
+    entries = [("media", json.dumps(index).encode())]
     entries += [(str(number), item.data) for number, item in enumerate(files)]
     with zipfile.ZipFile(target, "w", zipfile.ZIP_STORED) as archive:
+        # The collection is copied in chunks (100k notes make hundreds of megabytes); the
+        # size is set first, as writestr sets it, so the entry's bytes are the same.
+        info = _entry("collection.anki2")
+        info.file_size = collection.stat().st_size
+        with collection.open("rb") as source, archive.open(info, "w") as entry:
+            shutil.copyfileobj(source, entry, COPY_CHUNK)
         for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.create_system = ZIP_UNIX
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, data)
+            archive.writestr(_entry(name), data)
+
+
+def _entry(name: str) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.create_system = ZIP_UNIX
+    info.external_attr = 0o644 << 16
+    return info
