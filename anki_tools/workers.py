@@ -12,10 +12,10 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from itertools import repeat
 from pathlib import Path
 
 from . import parsers
@@ -27,6 +27,9 @@ from .templates import FieldNames
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
 # Below this much source text, starting processes costs more than they save.
 POOL_MIN_BYTES = 256 * 1024
+# Files submitted ahead of the one whose result is awaited: enough that no worker waits
+# for work, few enough that finished results do not pile up in memory.
+FILES_IN_FLIGHT_PER_JOB = 4
 
 SourceFile = tuple[Path, Path]  # a file and its build root
 
@@ -57,8 +60,17 @@ def render_files(
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        settings = (repeat(deck), repeat(tags), repeat(refuse_remote), repeat(read))
-        yield from pool.map(render_file, sources, *settings, repeat(fields))
+        # A bounded window of files in flight, not pool.map: map submits every file at
+        # once and holds each result until its turn, so a slow file early on would let
+        # the rendered notes of all the others pile up, pickled and unpickled.
+        window: deque[Future[FileWork]] = deque()
+        settings = (deck, tags, refuse_remote, read, fields)
+        for source in sources:
+            if len(window) >= jobs * FILES_IN_FLIGHT_PER_JOB:
+                yield window.popleft().result()
+            window.append(pool.submit(render_file, source, *settings))
+        while window:
+            yield window.popleft().result()
 
 
 def render_file(

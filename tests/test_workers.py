@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import workers
+from anki_tools import pipeline, workers
 
 from conftest import FIXED_TIME
 
@@ -45,6 +45,35 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
     two = build(root, tmp_path / "two" / "deck.apkg", jobs=2)
     assert (one["jobs"], two["jobs"]) == (1, 2)  # the second build really used a pool
     assert one["problems"] == two["problems"]
+    for name in ("deck.apkg", "deck.lock"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def big_corpus(root: Path) -> None:
+    """More source text than POOL_MIN_BYTES, in more files than a pool has in flight,
+    with code to highlight, clozes, shared fronts and a warning per file."""
+    card = (
+        "## What does `step_{n}()` return? ({n})\n\nIt returns the {{{{c1::count}}}} of "
+        "*items*.\n\n```python\ndef step_{n}(items):\n    return len(items) * {n}\n```\n\n"
+        "```nolang\nplain {n}\n```\n\n"
+    )
+    files = workers.FILES_IN_FLIGHT_PER_JOB * 2 * 3
+    per_file = workers.POOL_MIN_BYTES // (len(card) * files) + 1
+    for number in range(files):
+        cards = "".join(card.format(n=number * per_file + i) for i in range(per_file))
+        folder = root / f"part{number % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"notes{number:02d}.md").write_text(f"# File {number}\n\n## Same\n\nx\n\n{cards}")
+
+
+def test_a_big_build_on_a_pool_gives_the_bytes_of_one_process(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    big_corpus(root)
+    assert workers._size(pipeline.find_sources([root])) >= workers.POOL_MIN_BYTES
+    one = build(root, tmp_path / "one" / "deck.apkg", jobs=1)
+    two = build(root, tmp_path / "two" / "deck.apkg", jobs=2)
+    assert (one["jobs"], two["jobs"]) == (1, 2)
+    assert one["problems"] == two["problems"] and one["problems"]  # in the same order
     for name in ("deck.apkg", "deck.lock"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
