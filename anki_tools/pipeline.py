@@ -96,15 +96,16 @@ def render_sources(
     rendered: list[RenderedNote] = []
     parsed = 0
     fields = field_names(options.templates)  # the note types' own, by place
-    work_items = workers.render_files(
-        sources, options.deck, tags, options.no_remote, options.read, fields
-    )
-    for done, work in enumerate(work_items, 1):
-        problems.extend(work.problems)
-        rendered += work.rendered
-        parsed += work.parsed
-        if progress:
-            progress(Step(READING, done, len(sources)))
+    with workers.no_cycle_collection():
+        work_items = workers.render_files(
+            sources, options.deck, tags, options.no_remote, options.read, fields
+        )
+        for done, work in enumerate(work_items, 1):
+            problems.extend(work.problems)
+            rendered += work.rendered
+            parsed += work.parsed
+            if progress:
+                progress(Step(READING, done, len(sources)))
     return rendered, parsed
 
 
@@ -280,7 +281,8 @@ class PlannedDeck:
         allowed = (self.keep_going and not self.shared) or not self.problems.errors
         written = False
         if self.write is not None and allowed:
-            self.write()
+            with workers.no_cycle_collection():
+                self.write()
             written = True
         return _result(
             self.output,
@@ -302,6 +304,18 @@ def plan_rendered(
 ) -> PlannedDeck:
     """`build_rendered` up to writing. A check of a deck config (`checked_as`, the
     config's name) gives out the cards' own guids, for `refuse_shared_guids`."""
+    with workers.no_cycle_collection():
+        return _plan_rendered(good, problems, options, descriptions, checked_as, progress)
+
+
+def _plan_rendered(
+    good: list[RenderedNote],
+    problems: Problems,
+    options: BuildOptions,
+    descriptions: dict[str, str] | None,
+    checked_as: str | None,
+    progress: Progress | None,
+) -> PlannedDeck:
     output = options.output
     if progress:
         progress(Step(CHECKING, 0, len(good)))

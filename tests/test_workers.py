@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -95,3 +96,26 @@ def test_how_many_processes(
     wanted: str, cores: int, files: int, size: int, may_fork: bool, jobs: int
 ) -> None:
     assert workers.jobs_for(wanted, cores, files, size, may_fork) == jobs
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_is_held_back_during_a_build_and_left_as_found(
+    write_notes, tmp_path: Path, collecting: bool
+) -> None:
+    root = write_notes({"a.md": "## A\n\nx\n", "b.md": "## B\n\ny\n"})
+    during: list[bool] = []
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        result = pipeline.build(
+            [root],
+            tmp_path / "deck.apkg",
+            timestamp=FIXED_TIME,
+            progress=lambda step: during.append(gc.isenabled()),
+        )
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert result.written and len(during) == 2 + 1 + 2  # files read, the check, notes written
+    assert not any(during)
+    assert after is collecting
