@@ -51,6 +51,7 @@ class TerminalBar:
         self._terminal = stream.isatty()
         self._drawn_at = 0.0
         self._drawn: Step | None = None  # None: not drawn yet
+        self._width = 0  # of the longest line drawn
 
     def __call__(self, step: Step) -> None:
         now = self._clock()
@@ -63,13 +64,17 @@ class TerminalBar:
             return
         self._drawn = step
         self._drawn_at = now
-        self._stream.write("\r" + line_for(step) + "\x1b[K")
+        line = line_for(step)
+        # Spaces, not an escape code, wipe a longer line drawn before: every terminal
+        # (an old Windows console too) shows them as they are meant.
+        self._stream.write("\r" + line.ljust(self._width))
+        self._width = max(self._width, len(line))
         self._stream.flush()
 
     def close(self) -> None:
         """Erase the bar, if it was drawn: what is printed next starts a clean line."""
         if self._drawn is not None:
-            self._stream.write("\r\x1b[K")
+            self._stream.write("\r" + " " * self._width + "\r")
             self._stream.flush()
 
 

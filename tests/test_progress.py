@@ -55,8 +55,10 @@ def test_the_bar_waits_a_second_then_draws_each_stage_and_erases_itself() -> Non
     bar(Step(READING, 4, 4))  # a stage's end is always drawn
     bar(Step(WRITING, 1, 10))  # and a new stage at once
     assert "4/4 files 100%" in terminal.getvalue() and "1/10 notes" in terminal.getvalue()
+    drawn = terminal.getvalue()
     bar.close()
-    assert terminal.getvalue().endswith("\r\x1b[K")  # what follows starts a clean line
+    erased = terminal.getvalue()[len(drawn) :]  # what follows starts on a clean line
+    assert erased.replace(" ", "") == "\r\r" and len(erased) == 2 + max(map(len, drawn.split("\r")))
 
 
 def test_a_quick_build_leaves_nothing_on_the_terminal() -> None:
