@@ -58,6 +58,8 @@ def render_files(
     if jobs == 1:
         for source in sources:
             yield render_file(source, deck, tags, refuse_remote, read, fields)
+            if _collecting:  # a file's own cycles (a notebook leaves some), not the notes'
+                gc.collect(0)
         return
     context = multiprocessing.get_context("fork")
     collect = _collecting or gc.isenabled()  # the caller's choice, not the parent's pause

@@ -119,3 +119,17 @@ def test_the_cycle_collector_is_held_back_during_a_build_and_left_as_found(
     assert result.written and len(during) == 2 + 1 + 2  # files read, the check, notes written
     assert not any(during)
     assert after is collecting
+
+
+def test_one_process_still_frees_what_a_file_leaves_in_cycles(monkeypatch) -> None:
+    """With the collector held back, the notes' process collects each file's own
+    cycles (reading a notebook leaves some) as it goes, so none pile up."""
+    monkeypatch.setenv(workers.JOBS_ENV, "1")
+    sources = pipeline.find_sources([EXAMPLES])
+    assert any(path.suffix == ".ipynb" for path, _ in sources)
+    gc.collect()
+    with workers.no_cycle_collection():
+        works = list(workers.render_files(sources, None))
+        left = gc.collect()
+    assert sum(len(work.rendered) for work in works) > 0
+    assert left == 0
