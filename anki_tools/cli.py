@@ -6,21 +6,17 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
 import click
 
-from . import __version__, config, parsers, pipeline
+from . import __version__, config, parsers, pipeline, progress
 from .errors import AnkiToolsError, printable
-from .notes import CELL_MODES, DeckSpec, ReadOptions, display_path
-from .pipeline import BuildOptions, Progress
+from .notes import CELL_MODES, ReadOptions, display_path
+from .pipeline import BuildOptions
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names, unknown_theme
-
-# Below this many files a build takes about a second: no progress bar.
-PROGRESS_MIN_FILES = 50
 
 SourcePaths = click.Path(exists=True, path_type=Path)
 TemplatesFolder = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -132,10 +128,9 @@ def build(
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
-    count = partial(pipeline.find_sources, paths, options.read.include_readme)
-    with _progress(lambda: len(count())) as progress:
+    with _progress() as bar:
         paths_options = replace(options, output=output, deck=deck)
-        result = _run(lambda: pipeline.build_paths(paths, paths_options, progress))
+        result = _run(lambda: pipeline.build_paths(paths, paths_options, bar))
     sys.exit(_report(result))
 
 
@@ -242,8 +237,8 @@ def _plan_config(
 ) -> pipeline.PlannedDeck | AnkiToolsError:
     try:
         spec = config.load_deck_config(path)
-        with _progress(partial(_config_files, spec)) as progress:
-            return pipeline.plan_deck(spec, options, progress, check_only)
+        with _progress() as bar:
+            return pipeline.plan_deck(spec, options, bar, check_only)
     except AnkiToolsError as error:  # this deck can't be built; the others still can
         return error
 
@@ -277,20 +272,18 @@ def _default_name(paths: tuple[Path, ...]) -> str:
     return first.stem if first.is_file() else first.name or "deck"
 
 
-def _config_files(spec: DeckSpec) -> int:
-    return len(config.source_files(spec, lambda message: None))
-
-
 @contextmanager
-def _progress(count_files: Callable[[], int]) -> Iterator[Progress | None]:
-    """A bar on a terminal for long builds. The files are counted only for a terminal:
-    the build finds them again, and piped runs (CI) need not walk the sources twice."""
-    count = count_files() if sys.stderr.isatty() else 0
-    if count < PROGRESS_MIN_FILES:
+def _progress() -> Iterator[progress.Progress | None]:
+    """A bar on a terminal, shown once the build has taken a second (progress.py); none
+    in a pipe or CI log. It is erased before the problems and the summary are printed."""
+    if not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=count, label="Building", file=sys.stderr) as bar:
-        yield bar.update
+    bar = progress.TerminalBar(sys.stderr)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 def _report(result: BuildResult, label: str = "") -> int:

@@ -21,14 +21,13 @@ from .notes import (
     Source,
     display_path,
 )
+from .progress import CHECKING, READING, Progress, Step
 from .render.renderer import Renderer, deck_description
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
 from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -76,10 +75,10 @@ def parse_sources(
 ) -> list[Note]:
     """The notes of every source, in order (a build renders them file by file instead)."""
     notes: list[Note] = []
-    for path, root in sources:
+    for done, (path, root) in enumerate(sources, 1):
         notes += parsers.parse_file(path, root, deck, problems, read)
         if progress:
-            progress(1)
+            progress(Step(READING, done, len(sources)))
     return notes
 
 
@@ -96,15 +95,16 @@ def render_sources(
     rendered: list[RenderedNote] = []
     parsed = 0
     fields = field_names(options.templates)  # the note types' own, by place
-    work_items = workers.render_files(
-        sources, options.deck, tags, options.no_remote, options.read, fields
-    )
-    for work in work_items:
-        problems.extend(work.problems)
-        rendered += work.rendered
-        parsed += work.parsed
-        if progress:
-            progress(1)
+    with workers.no_cycle_collection():
+        work_items = workers.render_files(
+            sources, options.deck, tags, options.no_remote, options.read, fields
+        )
+        for done, work in enumerate(work_items, 1):
+            problems.extend(work.problems)
+            rendered += work.rendered
+            parsed += work.parsed
+            if progress:
+                progress(Step(READING, done, len(sources)))
     return rendered, parsed
 
 
@@ -182,7 +182,7 @@ def build_paths(
     as the command line has them."""
     problems = Problems()
     good = _render_all(list(paths), problems, progress, "build", options)
-    return build_rendered(good, problems, options)
+    return build_rendered(good, problems, options, progress=progress)
 
 
 def build_deck(
@@ -224,7 +224,7 @@ def plan_deck(
     _refuse_empty(parsed, problems, sources, "build")
     descriptions = {spec.name: deck_description(spec)}
     checked_as = display_path(spec.config) if check_only else None
-    return plan_rendered(good, problems, options, descriptions, checked_as)
+    return plan_rendered(good, problems, options, descriptions, checked_as, progress)
 
 
 def refuse_shared_guids(decks: list[PlannedDeck]) -> None:
@@ -254,10 +254,11 @@ def build_rendered(
     problems: Problems,
     options: BuildOptions,
     descriptions: dict[str, str] | None = None,
+    progress: Progress | None = None,
 ) -> BuildResult:
     """Stamp rendered notes from the lock and write the deck and the lock (unless there
     are errors and not `keep_going`, or it is a dry run); with no output only check."""
-    return plan_rendered(good, problems, options, descriptions).finish()
+    return plan_rendered(good, problems, options, descriptions, progress=progress).finish()
 
 
 @dataclass
@@ -279,7 +280,8 @@ class PlannedDeck:
         allowed = (self.keep_going and not self.shared) or not self.problems.errors
         written = False
         if self.write is not None and allowed:
-            self.write()
+            with workers.no_cycle_collection():
+                self.write()
             written = True
         return _result(
             self.output,
@@ -297,10 +299,25 @@ def plan_rendered(
     options: BuildOptions,
     descriptions: dict[str, str] | None = None,
     checked_as: str | None = None,
+    progress: Progress | None = None,
 ) -> PlannedDeck:
     """`build_rendered` up to writing. A check of a deck config (`checked_as`, the
     config's name) gives out the cards' own guids, for `refuse_shared_guids`."""
+    with workers.no_cycle_collection():
+        return _plan_rendered(good, problems, options, descriptions, checked_as, progress)
+
+
+def _plan_rendered(
+    good: list[RenderedNote],
+    problems: Problems,
+    options: BuildOptions,
+    descriptions: dict[str, str] | None,
+    checked_as: str | None,
+    progress: Progress | None,
+) -> PlannedDeck:
     output = options.output
+    if progress:
+        progress(Step(CHECKING, 0, len(good)))
     claimed = claims.claim_guids(good, problems)
     good = [claim.rendered for claim in claimed]
     if output is None:  # a check: no lock, so every card is new
@@ -339,7 +356,7 @@ def plan_rendered(
 
             refuse_link_out(lock_path)  # before the deck: never a deck without its lock
             builder.write_package(
-                plan.notes, note_types, plan.note_type_modified, output, descriptions
+                plan.notes, note_types, plan.note_type_modified, output, descriptions, progress
             )
             lock.write_lock(plan.lock, lock_path, output)
 

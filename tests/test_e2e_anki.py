@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from anki_tools import build
+from anki_tools.progress import CHECKING, READING, Step
 from anki_tools.render.media import media_name
 from anki_tools.templates import default_templates_dir
 
@@ -339,6 +340,6 @@ def test_changed_template_updates_the_note_type_on_reimport(
 
 def test_progress_is_reported_per_file(write_notes, tmp_path: Path) -> None:
     root = write_notes({"a.md": "## A\n\nx\n", "b/c.md": "## C\n\ny\n"})
-    steps: list[int] = []
+    steps: list[Step] = []
     build([root], None, progress=steps.append)
-    assert steps == [1, 1]
+    assert steps == [Step(READING, 1, 2), Step(READING, 2, 2), Step(CHECKING, 0, 2)]

@@ -12,6 +12,8 @@ from anki_tools.notes import Kind, Note, Source
 from anki_tools.render.renderer import Renderer
 from anki_tools.templates import field_names
 
+from conftest import PNG_BYTES
+
 
 def note(tmp_path: Path, front: str = "Q", url: str | None = None, kind: Kind = Kind.BASIC) -> Note:
     path = tmp_path / "topic" / "n.md"
@@ -88,3 +90,36 @@ def test_source_title_is_the_text_of_a_heading_with_a_reference_link(write_notes
     assert rendered.fields["Source"].endswith('title">What does PEP 8 say?</span>')
     assert rendered.note.title == "What does PEP 8 say?"  # as the lock keeps it
     assert rendered.fields["Front"].startswith(f"<p>What does {link} say?</p>")
+
+
+def test_every_card_under_a_heading_with_an_image_collects_the_image(write_notes) -> None:
+    """Headings are rendered once per file, except one showing an image: each card
+    under it must bring the image into the deck itself."""
+    root = write_notes({"n.md": "# Topic ![](dot.png)\n\n## Q1\n\nA\n\n## Q2\n\nB\n"})
+    (root / "dot.png").write_bytes(PNG_BYTES)
+    problems = Problems()
+    notes = pipeline.parse_sources(pipeline.find_sources([root]), None, problems)
+    rendered = pipeline.render_notes(notes, problems)
+    assert not problems.items
+    assert [len(r.media) for r in rendered] == [1, 1]
+    assert all("<img" in r.context[1] for r in rendered)
+
+
+def test_the_source_path_is_found_again_in_another_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One relative path can be another file from another working folder (here a link
+    out of the root): the Source field must not come from what the first one cached."""
+    (tmp_path / "one" / "topic").mkdir(parents=True)
+    (tmp_path / "two").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "two" / "topic").symlink_to(tmp_path / "elsewhere")
+    moved = Note(Kind.BASIC, "Q", "A", "", "d", (), Source(Path("topic/n.md"), 1), "Q", Path("."))
+    shown = []
+    for folder in ("one", "two"):
+        monkeypatch.chdir(tmp_path / folder)
+        shown.append(Renderer(field_names()).render(moved, Problems()).fields["Source"])
+    assert shown == [
+        '<span class="at-source-file">topic/n.md</span> › <span class="at-source-title">Q</span>',
+        '<span class="at-source-file">n.md</span> › <span class="at-source-title">Q</span>',
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_tools import workers
+from anki_tools import pipeline, workers
 
 from conftest import FIXED_TIME
 
@@ -49,6 +50,35 @@ def test_two_processes_build_the_same_bytes_as_one(tmp_path: Path) -> None:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
 
 
+def big_corpus(root: Path) -> None:
+    """More source text than POOL_MIN_BYTES, in more files than a pool has in flight,
+    with code to highlight, clozes, shared fronts and a warning per file."""
+    card = (
+        "## What does `step_{n}()` return? ({n})\n\nIt returns the {{{{c1::count}}}} of "
+        "*items*.\n\n```python\ndef step_{n}(items):\n    return len(items) * {n}\n```\n\n"
+        "```nolang\nplain {n}\n```\n\n"
+    )
+    files = workers.FILES_IN_FLIGHT_PER_JOB * 2 * 3
+    per_file = workers.POOL_MIN_BYTES // (len(card) * files) + 1
+    for number in range(files):
+        cards = "".join(card.format(n=number * per_file + i) for i in range(per_file))
+        folder = root / f"part{number % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"notes{number:02d}.md").write_text(f"# File {number}\n\n## Same\n\nx\n\n{cards}")
+
+
+def test_a_big_build_on_a_pool_gives_the_bytes_of_one_process(tmp_path: Path) -> None:
+    root = tmp_path / "notes"
+    big_corpus(root)
+    assert workers._size(pipeline.find_sources([root])) >= workers.POOL_MIN_BYTES
+    one = build(root, tmp_path / "one" / "deck.apkg", jobs=1)
+    two = build(root, tmp_path / "two" / "deck.apkg", jobs=2)
+    assert (one["jobs"], two["jobs"]) == (1, 2)
+    assert one["problems"] == two["problems"] and one["problems"]  # in the same order
+    for name in ("deck.apkg", "deck.lock"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
 @pytest.mark.parametrize(
     ("wanted", "cores", "files", "size", "may_fork", "jobs"),
     [
@@ -66,3 +96,40 @@ def test_how_many_processes(
     wanted: str, cores: int, files: int, size: int, may_fork: bool, jobs: int
 ) -> None:
     assert workers.jobs_for(wanted, cores, files, size, may_fork) == jobs
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_is_held_back_during_a_build_and_left_as_found(
+    write_notes, tmp_path: Path, collecting: bool
+) -> None:
+    root = write_notes({"a.md": "## A\n\nx\n", "b.md": "## B\n\ny\n"})
+    during: list[bool] = []
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        result = pipeline.build(
+            [root],
+            tmp_path / "deck.apkg",
+            timestamp=FIXED_TIME,
+            progress=lambda step: during.append(gc.isenabled()),
+        )
+        after = gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert result.written and len(during) == 2 + 1 + 2  # files read, the check, notes written
+    assert not any(during)
+    assert after is collecting
+
+
+def test_one_process_still_frees_what_a_file_leaves_in_cycles(monkeypatch) -> None:
+    """With the collector held back, the notes' process collects each file's own
+    cycles (reading a notebook leaves some) as it goes, so none pile up."""
+    monkeypatch.setenv(workers.JOBS_ENV, "1")
+    sources = pipeline.find_sources([EXAMPLES])
+    assert any(path.suffix == ".ipynb" for path, _ in sources)
+    gc.collect()
+    with workers.no_cycle_collection():
+        works = list(workers.render_files(sources, None))
+        left = gc.collect()
+    assert sum(len(work.rendered) for work in works) > 0
+    assert left == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import secrets
 from collections.abc import Iterable
@@ -14,7 +15,7 @@ from markdown_it.token import Token
 
 from ..errors import Problems
 from ..notes import DeckSpec, FieldNames, Kind, Note, Part, RenderedNote, Source
-from ..sanitize import sanitize
+from ..sanitize import IMAGE_TAG_RE, sanitize
 from ..syntax import body, engine, obsidian, options, titles
 from . import bounds, highlight, mathjax
 from .media import ATTACHMENT, MediaCollector
@@ -41,6 +42,7 @@ class Renderer:
         self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
         self._vault = obsidian.Vault()
         self._media: MediaCollector | None = None  # the images of the field being rendered
+        self._headings: dict[str, str] = {}  # a heading's text → its HTML (_heading_html)
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -80,19 +82,25 @@ class Renderer:
         """The headings above the card, to show above its front so that cards with the
         same front ("Next steps") can be told apart: those below the file's `#` level,
         and all of them (for a card whose front another card has). Each is rendered once."""
-        pieces = [
-            (
-                level,
-                self._clean(engine.render_inline(titles.without_markers(text)), media, Part(text)),
-            )
-            for level, text in note.parents
-        ]
+        pieces = [(level, self._heading_html(text, media)) for level, text in note.parents]
 
         def breadcrumb(from_level: int) -> str:
             shown = [html for level, html in pieces if level >= from_level]
             return f'<div class="at-context">{" › ".join(shown)}</div>' if shown else ""
 
         return breadcrumb(2), breadcrumb(1)
+
+    def _heading_html(self, text: str, media: MediaCollector) -> str:
+        """A heading above cards, rendered once for all the cards under it: unless it
+        shows an image, which each card must collect for itself."""
+        known = self._headings.get(text)
+        if known is not None:
+            return known
+        markup = engine.render_inline(titles.without_markers(text))
+        heading = self._clean(markup, media, Part(text))
+        if not IMAGE_TAG_RE.search(markup):
+            self._headings[text] = heading
+        return heading
 
     def part_html(self, part: Part, media: MediaCollector, field_id: str | None = None) -> str:
         """A parsed field → sanitized HTML."""
@@ -203,8 +211,9 @@ def source_field(note: Note) -> str:
     The title is plain text (see titles.py), shown as written: escaped, never Markdown.
     Built from escaped parts only, so it needs no sanitizing.
     """
-    # Absolute paths: the cache must not mix up relative ones from two working folders.
-    place = html.escape(_relative_path(note.source.path.absolute(), note.root.absolute()))
+    # The working folder is part of the key: the cache must not mix up relative paths
+    # from two of them (Path.absolute for each note was a tenth of the rendering).
+    place = html.escape(_relative_path(note.source.path, note.root, os.getcwd()))
     if note.url and SAFE_URL_RE.match(note.url):
         place = f'<a href="{html.escape(note.url)}">{place}</a>'
     file_part = f'<span class="at-source-file">{place}</span>'
@@ -214,7 +223,7 @@ def source_field(note: Note) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _relative_path(path: Path, root: Path) -> str:
+def _relative_path(path: Path, root: Path, working_folder: str) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
