@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- corpus
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 # ---------------------------------------------------------------- corpus
 
@@ -332,24 +333,41 @@ def profile_build(corpus: Corpus, folder: Path, output: Path) -> None:
 # ---------------------------------------------------------------- timing
 
 
+def alternate(
+    actions: Mapping[str, Callable[[], R]],
+    repeat: int,
+    prepare: Mapping[str, Callable[[], object]] | None = None,
+) -> dict[str, list[R]]:
+    """Every result of `repeat` rounds that run the actions in turn (A B A B), so a slow
+    spell of the machine hits every contender alike instead of one of them.
+    `prepare[name]`, when given, runs just before each run of that action (untimed)."""
+    runs: dict[str, list[R]] = {name: [] for name in actions}
+    for _ in range(repeat):
+        for name, action in actions.items():
+            if prepare and name in prepare:
+                prepare[name]()
+            runs[name].append(action())
+    return runs
+
+
 def best_times(
     actions: Mapping[str, Callable[[], object]],
     repeat: int,
     prepare: Mapping[str, Callable[[], object]] | None = None,
 ) -> dict[str, float]:
-    """The fastest of `repeat` runs of each action. Rounds run the actions in turn (A B A B),
-    so a slow spell of the machine hits every contender alike instead of one of them.
-    `prepare[name]`, when given, runs untimed just before each run of that action."""
-    best = dict.fromkeys(actions, float("inf"))
-    for _ in range(repeat):
-        for name, action in actions.items():
-            if prepare and name in prepare:
-                prepare[name]()
+    """The fastest of `repeat` alternating runs of each action, timed in this process."""
+
+    def timed(action: Callable[[], object]) -> Callable[[], float]:
+        def run() -> float:
             gc.collect()
             start = time.perf_counter()
             action()
-            best[name] = min(best[name], time.perf_counter() - start)
-    return best
+            return time.perf_counter() - start
+
+        return run
+
+    runs = alternate({name: timed(action) for name, action in actions.items()}, repeat, prepare)
+    return {name: min(times) for name, times in runs.items()}
 
 
 def repeats(count: int, requested: int | None) -> int:
@@ -543,7 +561,7 @@ class ImportTimes:
     slowest: tuple[tuple[str, float], ...]  # top-level packages by cumulative time
 
 
-def parse_import_times(stderr: str, top: int = 5) -> ImportTimes:
+def parse_import_times(stderr: str, top: int = 3) -> ImportTimes:
     """Sum the `self [us]` column of `-X importtime` lines (each module's own time, so
     nothing counts twice), and rank the outermost imports by their cumulative time."""
     total_us, modules = 0, 0
@@ -580,7 +598,7 @@ def at_most(target: str, value: float | None, limit: float, unit: str = "x") -> 
     """PASS when `value` ≤ `limit`; a value of None was not measured (SKIP)."""
     if value is None:
         return Verdict(target, "not measured", None)
-    shown = f"{value:.2f}x" if unit == "x" else f"{value:.2f} {unit}".replace(".00 MB", " MB")
+    shown = {"x": f"{value:.2f}x", "s": f"{value:.3f} s"}.get(unit, f"{value:.0f} {unit}")
     return Verdict(target, shown, value <= limit)
 
 
