@@ -31,6 +31,7 @@ exits 1. Linux only (peak memory is read from /proc).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -38,6 +39,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import venv
 import zipfile
 from collections.abc import Callable, Sequence
@@ -84,6 +86,7 @@ NEAR_DUPLICATES_MAX_LINES = 100
 STARTUP_IMPORTS_S = 0.15
 ANKDOWN_VERSION = "0.7.1"
 TAGS = "bench, generated"  # every third file's tags, as harness.note_file's front matter
+TIMED_OUT = "timed out after"
 SUMMARY = re.compile(r"(\d[\d,]*) notes, (\d[\d,]*) cards")
 
 # ---------------------------------------------------------------- contenders
@@ -138,7 +141,7 @@ class AnkiTools:
         env = {**os.environ, "ANKI_TOOLS_CACHE_DIR": str(cache)}
         run = run_process(command, env=env, timeout=self.timeout)
         if run.timed_out:
-            return f"timed out after {self.timeout:.0f} s"
+            return f"{TIMED_OUT} {self.timeout:.0f} s"
         check_summary(run, corpus)
         return run
 
@@ -237,7 +240,7 @@ class Peers:
         command = [*self.ankdown, "-r", str(root), "-p", str(output), "--highlight"]
         run = run_process(command, timeout=self.timeout, cwd=output.parent)
         if run.timed_out:
-            return f"timed out after {self.timeout:.0f} s"
+            return f"{TIMED_OUT} {self.timeout:.0f} s"
         self.check(run, output, notes, "ankdown")
         return run
 
@@ -270,6 +273,7 @@ class SizeResult:
     floor: Timed
     unchanged: Timed
     edit: Timed
+    floor_package_s: float | None  # the floor's packaging alone, timed inside its process
 
 
 @dataclass(frozen=True)
@@ -334,7 +338,15 @@ def measure_size(
     runs = alternate(actions, plan.repeat, prepare)
     best = {name: Timed.best(runs.get(name, [])) for name in ("cold", "ankdown", "floor")}
     best |= {name: Timed.best(runs.get(name, [])) for name in ("unchanged", "edit")}
-    return SizeResult(notes, corpus.anki_cards, files, plan.repeat, **best)
+    package = [
+        json.loads(run.stdout)["package_s"]
+        for run in runs.get("floor", [])
+        if isinstance(run, ProcessRun)
+    ]
+    floor_package_s = min(package, default=None)
+    return SizeResult(
+        notes, corpus.anki_cards, files, plan.repeat, **best, floor_package_s=floor_package_s
+    )
 
 
 def measure_large(plan: Plan, tools: AnkiTools, folder: Path) -> Timed:
@@ -421,18 +433,14 @@ def ratio(numerator: Timed | None, denominator: Timed | None) -> float | None:
     return numerator.seconds / denominator.seconds
 
 
-def why_not(*timed: Timed | None) -> str:
-    return next((t.note for t in timed if t is not None and t.seconds is None), "")
-
-
 def judged(verdict: Verdict, *timed: Timed | None) -> Verdict:
-    """A verdict whose inputs did not run says why, instead of 'not measured'."""
-    reason = why_not(*timed)
-    if verdict.passed is None and reason:
-        return Verdict(verdict.target, reason, None)
-    if reason:  # e.g. the 100k build timed out: a miss
-        return Verdict(verdict.target, reason, False)
-    return verdict
+    """A verdict whose inputs did not run says why: a build that ran out of time missed
+    its goal; a peer that could not be installed leaves it unjudged (SKIP)."""
+    reasons = [t.note for t in timed if t is not None and t.seconds is None]
+    if not reasons:
+        return verdict
+    missed = any(reason.startswith(TIMED_OUT) for reason in reasons)
+    return Verdict(verdict.target, reasons[0], False if missed else None)
 
 
 def verdicts(results: Results, goals: frozenset[str]) -> list[Verdict]:
@@ -465,10 +473,7 @@ def verdicts(results: Results, goals: frozenset[str]) -> list[Verdict]:
         ]
         for goal, target, mine, theirs, limit in pairs:
             if goal in goals:
-                verdict = at_most(target, ratio(mine, theirs), limit)
-                if goal == "cold" and theirs.seconds is None:  # ankdown missing: skip
-                    verdict = Verdict(target, theirs.note, None)
-                found.append(judged(verdict, mine, theirs))
+                found.append(judged(at_most(target, ratio(mine, theirs), limit), mine, theirs))
     if results.large is not None:
         base = at_goal.cold if at_goal else None
         target = f"4 100k cards: <= {SCALE_VS_10K:.0f}x the {label} cold build"
@@ -501,15 +506,24 @@ def seconds(timed: Timed | None) -> str:
     return f"{timed.seconds:.2f} s" + (" (up to date)" if timed.note == "up to date" else "")
 
 
+def memory(timed: Timed) -> str:
+    return "–" if timed.seconds is None else f"{timed.peak_mb:.0f} MB"
+
+
+def inside(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f} s"
+
+
 def size_table(sizes: Sequence[SizeResult]) -> list[str]:
     header = (
-        f"{'notes':>7} {'cold':>9} {'ankdown':>9} {'floor':>8} {'unchanged':>22}"
+        f"{'notes':>7} {'cold':>9} {'ankdown':>9} {'floor':>8} {'(inside)':>8} {'unchanged':>22}"
         f" {'one edit':>9} {'peak RSS':>9} {'procs':>5} {'best of':>7}"
     )
     rows = [
         f"{s.notes:>7} {seconds(s.cold):>9} {seconds(s.ankdown):>9} {seconds(s.floor):>8}"
+        f" {inside(s.floor_package_s):>8}"
         f" {seconds(s.unchanged):>22} {seconds(s.edit):>9}"
-        f" {s.cold.peak_mb:>6.0f} MB {s.cold.processes:>5} {s.repeat:>7}"
+        f" {memory(s.cold):>9} {s.cold.processes or '–':>5} {s.repeat:>7}"
         for s in sizes
     ]
     return [header, *rows]
@@ -522,6 +536,7 @@ def report(
     lines.append(f"cold builds: ANKI_TOOLS_CACHE_DIR empty{', --no-cache' if no_cache else ''}")
     if results.sizes:
         lines += ["", *size_table(results.sizes)]
+        lines.append("floor: genanki alone as a process; (inside): its packaging alone")
         lines.append("peak RSS: the cold builds' process tree (each process' VmHWM, added up)")
     if results.large is not None:
         large = results.large
@@ -587,8 +602,10 @@ def plan_of(args: argparse.Namespace) -> Plan:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     plan = plan_of(args)
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="anki-tools-bench-scale-") as temporary:
         results = measure(plan, Path(temporary))
+    took = time.perf_counter() - start
     found = verdicts(results, plan.goals)
     about = {
         **environment(plan.seed, CARDS_PER_FILE),
@@ -596,6 +613,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     no_cache = lists_no_cache()
     print(report(results, found, about, no_cache), flush=True)
+    print(f"\nthe whole run took {took:.0f} s", flush=True)
     if args.json:
         write_json(args.json, {**about, "no_cache_flag": no_cache}, [asdict(results)], found)
     return exit_code(args.check, found)
