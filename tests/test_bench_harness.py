@@ -62,7 +62,7 @@ def test_a_build_that_timed_out_fails_and_a_missing_peer_is_skipped(
     bench: dict[str, ModuleType],
 ) -> None:
     scale = bench["bench_scale"]
-    done = scale.Timed(4.0, peak_mb=120.0, processes=3)
+    done = scale.Timed(4.0, peak_mb=120.0, pss_peak_mb=90.0, processes=3)
     missing = scale.Timed(None, note="ankdown could not be installed: no compiler")
     at_10k = scale.SizeResult(10_000, 10_138, 400, 1, done, missing, done, done, done, 0.4)
     large = scale.Timed(None, note="timed out after 300 s")
