@@ -65,13 +65,17 @@ def test_a_build_that_timed_out_fails_and_a_missing_peer_is_skipped(
     done = scale.Timed(4.0, peak_mb=120.0, pss_peak_mb=90.0, processes=3)
     missing = scale.Timed(None, note="ankdown could not be installed: no compiler")
     at_10k = scale.SizeResult(10_000, 10_138, 400, 1, done, missing, done, done, done, 0.4)
-    large = scale.Timed(None, note="timed out after 300 s")
+    large = scale.LargeResult(scale.Timed(None, note="timed out after 300 s"), done, done)
     results = scale.Results(sizes=[at_10k], large=large)
     found = {v.target.split(":")[0]: v for v in scale.verdicts(results, frozenset(scale.GOALS))}
     cold = found["1 cold build, 10k"]
     assert (cold.label, cold.measured) == ("SKIP", "ankdown could not be installed: no compiler")
     assert found["2 unchanged rebuild, 10k"].label == "FAIL"  # 4 s against a 4 s floor
     assert found["3 one file edited, 10k"].label == "PASS"
+    # the 100k build is judged against the mean of the 10k builds around it
+    slower = scale.LargeResult(scale.Timed(50.0), scale.Timed(4.0), scale.Timed(6.0))
+    judged = scale.verdicts(scale.Results(large=slower), frozenset())
+    assert judged[0].measured == "10.00x" and judged[0].label == "PASS"
     scale_verdicts = [v for v in scale.verdicts(results, frozenset()) if "100k" in v.target]
     assert [(v.label, v.measured) for v in scale_verdicts] == [
         ("FAIL", "timed out after 300 s"),
