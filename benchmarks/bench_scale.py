@@ -83,6 +83,7 @@ SCALE_VS_10K = 11.0
 TREE_MEMORY_MB = 300.0
 NEAR_DUPLICATES_VS_ORDINARY = 1.5
 NEAR_DUPLICATES_MAX_LINES = 100
+NEAR_DUPLICATE_DECK = "alike"  # both near-duplicate corpora's one folder
 STARTUP_IMPORTS_S = 0.15
 ANKDOWN_VERSION = "0.7.1"
 TAGS = "bench, generated"  # every third file's tags, as harness.note_file's front matter
@@ -380,9 +381,12 @@ def measure_large(plan: Plan, tools: AnkiTools, folder: Path) -> LargeResult:
 
 def measure_near_duplicates(plan: Plan, tools: AnkiTools, folder: Path) -> tuple[Timed, Timed, int]:
     notes = plan.near_duplicate_notes
-    ordinary = write_corpus(make_cards(notes, plan.seed), folder / "ordinary", CARDS_PER_FILE)
+    # one deck: the check compares the fronts of one deck, so this is its worst case
+    deck = (NEAR_DUPLICATE_DECK,)
+    cards = make_cards(notes, plan.seed)
+    ordinary = write_corpus(cards, folder / "ordinary", CARDS_PER_FILE, deck)
     alike = near_duplicate_cards(notes, plan.seed)
-    adversarial = write_corpus(alike, folder / "adversarial", CARDS_PER_FILE)
+    adversarial = write_corpus(alike, folder / "adversarial", CARDS_PER_FILE, deck)
     print(f"measuring {notes} notes with near-duplicate fronts", file=sys.stderr)
     runs = alternate(
         {

@@ -268,9 +268,15 @@ def note_file(cards: Iterable[Card], number: int) -> str:
     return f"{head}# Notes {number}\n\n{body}"
 
 
-def write_corpus(cards: list[Card], root: Path, per_file: int = CARDS_PER_FILE) -> Corpus:
+def write_corpus(
+    cards: list[Card],
+    root: Path,
+    per_file: int = CARDS_PER_FILE,
+    folders: Sequence[str] = FOLDERS,
+) -> Corpus:
+    """`per_file` cards a file, the files dealt over `folders` (each folder a subdeck)."""
     for number, group in enumerate(chunks(cards, per_file)):
-        folder = root / FOLDERS[number % len(FOLDERS)]
+        folder = root / folders[number % len(folders)]
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"notes_{number:04d}.md").write_text(note_file(group, number), "utf-8")
     return Corpus(root, cards)
