@@ -639,6 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     about = {
         **environment(plan.seed, CARDS_PER_FILE),
         "plan": {**asdict(plan), "goals": sorted(plan.goals)},
+        "took_s": round(took),
     }
     no_cache = lists_no_cache()
     print(report(results, found, about, no_cache), flush=True)
