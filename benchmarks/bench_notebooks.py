@@ -7,7 +7,7 @@ Run it from the repository root:
     .venv/bin/python benchmarks/bench_notebooks.py --cards 300 --repeat 1   # a quick run
     .venv/bin/python benchmarks/bench_notebooks.py --json results.json --check
 
-The cards are bench_build.py's synthetic cards (same generator, same seed), written as
+The cards are harness.py's synthetic cards (same generator, same seed), written as
 Jupyter notebooks (nbformat 4.5, with cell ids; about 50 cards a notebook, spread over a
 few folders). A card is a markdown cell (`front`, a `-` line, `back`), except about a third:
 those are a one-sided question cell followed by a `card`-tagged Python code cell with
@@ -16,14 +16,14 @@ outputs (a stream, an execute_result, and for some a PNG plot or a pandas-like H
 What is measured, each on the same notebooks:
 
 * anki-tools: `anki_tools.pipeline.build([root], output)` on the notebook folder.
-* floor: `nbformat.read` of every notebook, then bench_build.py's reused markdown-it-py
+* floor: `nbformat.read` of every notebook, then floors.py's reused markdown-it-py
   instance (`MarkdownIt("commonmark").enable("table")`, fences highlighted by Pygments)
   converts each markdown cell's front and back and each code cell's code and text outputs
   (as fenced blocks; HTML outputs are appended as they are, PNG outputs are decoded and
-  written as media files), and genanki writes the notes as in bench_build.py's floor B.
+  written as media files), and genanki writes the notes as floors.py's floor B does.
 
 Each measurement is the best of several rounds that run both contenders in turn. Peak memory
-(RSS) of the anki-tools build is taken in a child process of its own (bench_build.py's).
+(RSS) of the anki-tools build is taken in a child process of its own (harness.py's).
 The report prints PASS/FAIL next to the targets and exits 0, unless `--check` is given: then
 a missed target exits 1. `--profile PATH` also writes a cProfile of one anki-tools build of
 the largest size and prints its top functions. Linux and macOS only (`resource`).
@@ -45,35 +45,38 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from bench_build import (
+from floors import convert, floor_markdown, write_with_genanki
+from harness import (
     CARDS_PER_FILE,
     CODE_LINES,
     FOLDERS,
-    MEMORY_TARGET_MB,
     SEED,
     WORDS,
     Card,
     Corpus,
+    SpeedTarget,
     Verdict,
+    add_common_arguments,
     anki_tools_build,
     best_times,
+    build_report,
+    build_verdicts,
     check_build,
     chunks,
-    convert,
+    counts,
     environment,
+    exit_code,
     fill,
-    floor_markdown,
     make_cards,
     measure_memory,
     profile_build,
     repeats,
-    write_with_genanki,
+    write_json,
 )
 from markdown_it import MarkdownIt
 
 SIZES = {"1k": 1_000, "5k": 5_000}
-SPEED_TARGET = 1.3  # anki-tools / floor at 5k cards
-SPEED_TARGET_CARDS = 5_000
+TARGET = SpeedTarget("floor", 1.3, 5_000)  # anki-tools / floor at 5k cards
 CODE_CELL_SHARE = 0.34  # of the cards without cloze: about a third of all cards
 IMAGE_SHARE = 0.25  # of the code cells: a PNG plot (display_data)
 TABLE_SHARE = 0.25  # of the code cells: the execute_result is a pandas-like HTML table
@@ -432,16 +435,8 @@ def measure(count: int, repeat: int, seed: int, folder: Path) -> Result:
 
 
 def verdicts(results: list[Result]) -> list[Verdict]:
-    found = []
-    for result in results:
-        if result.notes >= SPEED_TARGET_CARDS:
-            target = f"{result.notes} notes: anki-tools <= {SPEED_TARGET}x floor"
-            passed = result.vs_floor <= SPEED_TARGET
-            found.append(Verdict(target, f"{result.vs_floor:.2f}x", passed))
-        target = f"{result.notes} notes: peak RSS <= {MEMORY_TARGET_MB:.0f} MB"
-        passed = result.peak_rss_mb <= MEMORY_TARGET_MB
-        found.append(Verdict(target, f"{result.peak_rss_mb:.0f} MB", passed))
-    return found
+    rows = ((r.notes, r.vs_floor, r.peak_rss_mb) for r in results)
+    return build_verdicts(TARGET, rows)
 
 
 def table(results: list[Result]) -> str:
@@ -458,33 +453,13 @@ def table(results: list[Result]) -> str:
 
 
 def report(results: list[Result], found: list[Verdict], about: dict[str, object]) -> str:
-    lines = [
-        "",
-        "anki-tools {commit}, Python {python}, {cpus} CPUs, seed {seed}".format(**about),
+    legend = (
         "at/floor = anki-tools / floor (nbformat + Markdown + Pygments + genanki);"
-        " code = question cells answered by a code cell",
-        table(results),
-        "",
-        "peak RSS: the anki-tools build alone, in a child process"
-        f" (of which imports: {min(r.baseline_rss_mb for r in results):.0f} MB)",
-        "",
-        "Targets:",
-    ]
-    lines += [f"  {'PASS' if v.passed else 'FAIL'}  {v.target}: {v.measured}" for v in found]
-    if not any(r.notes >= SPEED_TARGET_CARDS for r in results):
-        lines.append(f"  (the speed target is for {SPEED_TARGET_CARDS} notes: not run)")
-    return "\n".join(lines)
-
-
-def write_json(
-    path: Path, about: dict[str, object], results: list[Result], found: list[Verdict]
-) -> None:
-    data = {
-        **about,
-        "results": [result.as_json() for result in results],
-        "targets": [asdict(verdict) for verdict in found],
-    }
-    path.write_text(json.dumps(data, indent=2) + "\n", "utf-8")
+        " code = question cells answered by a code cell"
+    )
+    baseline = min(r.baseline_rss_mb for r in results)
+    largest = max(r.notes for r in results)
+    return build_report(about, legend, table(results), baseline, found, TARGET, largest)
 
 
 # ---------------------------------------------------------------- command line
@@ -492,20 +467,8 @@ def write_json(
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--size", choices=[*SIZES, "both"], default="both", help="corpus size")
-    parser.add_argument("--cards", type=int, action="append", help="notes to generate instead")
-    parser.add_argument("--repeat", type=int, help="runs per measurement (default: 3 / 2 at 5k+)")
-    parser.add_argument("--seed", type=int, default=SEED, help="corpus random seed")
-    parser.add_argument("--json", type=Path, help="also write the results to this file")
-    parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
-    parser.add_argument("--profile", type=Path, help="cProfile one build of the largest size")
+    add_common_arguments(parser, SIZES)
     return parser.parse_args(argv)
-
-
-def counts(args: argparse.Namespace) -> list[int]:
-    if args.cards:
-        return [int(n) for n in args.cards]
-    return list(SIZES.values()) if args.size == "both" else [SIZES[args.size]]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -513,7 +476,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="anki-tools-bench-nb-") as temporary:
         folder = Path(temporary)
         warm_up(folder)
-        for count in counts(args):
+        for count in counts(args, SIZES):
             (folder / str(count)).mkdir()
             results.append(
                 measure(count, repeats(count, args.repeat), args.seed, folder / str(count))
@@ -521,12 +484,12 @@ def run(args: argparse.Namespace) -> int:
         found, about = verdicts(results), environment(args.seed)
         print(report(results, found, about), flush=True)
         if args.json:
-            write_json(args.json, about, results, found)
+            write_json(args.json, about, (r.as_json() for r in results), found)
         if args.profile:
-            cards = make_cards(max(counts(args)), args.seed)
+            cards = make_cards(max(counts(args, SIZES)), args.seed)
             corpus, _ = write_notebooks(cards, folder / "profiled", args.seed)
             profile_build(corpus, folder, args.profile)
-    return 1 if args.check and not all(v.passed for v in found) else 0
+    return exit_code(args.check, found)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ Run it from the repository root:
     .venv/bin/python benchmarks/bench_preview.py --cards 100 2000 --eager-max 0
     .venv/bin/python benchmarks/bench_preview.py --check          # exit 1 if a target is missed
 
-Each size is bench_build.py's corpus (its generator and seed), written as a preview with
+Each size is harness.py's corpus (its generator and seed), written as a preview with
 `pipeline.preview`, then opened in headless Chromium (/usr/bin/chromium, 1100 × 900).
 The first screen is ready when at least one card has its sides and every side made so
 far has loaded and reported its size (the page marks it `data-pv-sized`): the moment a
@@ -37,7 +37,7 @@ from anki_tools.templates import default_templates_dir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_build import SEED, make_cards, write_corpus  # noqa: E402
+from harness import SEED, make_cards, write_corpus  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 BASELINE_REV = "bd5ce18"  # the last commit whose page made every side at once

@@ -6,7 +6,7 @@ Run it from the repository root:
     .venv/bin/python benchmarks/bench_render.py --cards 300 --repeat 1   # a quick run
     .venv/bin/python benchmarks/bench_render.py --json benchmarks/results/render.json --check
 
-Both contenders get the same synthetic corpus as bench_build.py (its generator and seed,
+Both contenders get the same synthetic corpus as harness.py (its generator and seed,
 imported, not copied), written once as Markdown files. Each times the Markdown → HTML part
 of the pipeline on it:
 
@@ -312,7 +312,7 @@ def count_problems(runs: Sequence[Run], expected_notes: int) -> list[str]:
 def measure(
     contenders: Sequence[Contender], count: int, seed: int, repeat: int, folder: Path
 ) -> tuple[list[Run], int]:
-    from bench_build import SEED, make_cards, write_corpus
+    from harness import SEED, make_cards, write_corpus
 
     warm_up = write_corpus(make_cards(WARM_UP_CARDS, SEED + 1), folder / "warm-up").root
     corpus = write_corpus(make_cards(count, seed), folder / "notes")
@@ -386,7 +386,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     parser.add_argument("--cards", type=int, default=DEFAULT_CARDS, help="notes to generate")
     parser.add_argument("--repeat", type=int, help="rounds (default: 3 / 2 at 5k+)")
-    parser.add_argument("--seed", type=int, help="corpus random seed (default: bench_build's)")
+    parser.add_argument("--seed", type=int, help="corpus random seed (default: harness.py's)")
     parser.add_argument(
         "--baseline-rev", default=BASELINE_REV, help="the old version (default: %(default)s)"
     )
@@ -398,7 +398,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run(args: argparse.Namespace) -> int:
-    from bench_build import SEED, environment, repeats
+    from harness import SEED, environment, repeats
 
     seed = SEED if args.seed is None else args.seed
     repeat = repeats(args.cards, args.repeat)
