@@ -22,6 +22,7 @@ from . import parsers
 from .errors import Problem, Problems
 from .notes import DEFAULT_READ, ReadOptions, RenderedNote
 from .render import renderer
+from .render.media import MediaRead
 from .templates import FieldNames
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
@@ -33,11 +34,13 @@ SourceFile = tuple[Path, Path]  # a file and its build root
 
 @dataclass(frozen=True)
 class FileWork:
-    """What one source file gave: its good notes rendered, how many it had, its problems."""
+    """What one source file gave: its good notes rendered, how many it had, its problems,
+    and the image files its notes read (which the render cache checks again)."""
 
     rendered: list[RenderedNote]
     parsed: int
     problems: list[Problem]
+    reads: tuple[MediaRead, ...] = ()
 
 
 def render_files(
@@ -73,8 +76,9 @@ def render_file(
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = renderer.Renderer(refuse_remote, fields).render_all(tagged, problems)
-    return FileWork(rendered, len(notes), problems.items)
+    render = renderer.Renderer(refuse_remote, fields)
+    rendered = render.render_all(tagged, problems)
+    return FileWork(rendered, len(notes), problems.items, tuple(render.reads))
 
 
 def job_count(sources: Sequence[SourceFile]) -> int:

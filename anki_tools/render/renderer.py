@@ -18,7 +18,7 @@ from ..sanitize import sanitize
 from ..syntax import body, engine, obsidian, options, titles
 from ..templates import FieldNames, field_names
 from . import bounds, highlight, mathjax
-from .media import ATTACHMENT, MediaCollector
+from .media import ATTACHMENT, MediaCollector, MediaRead
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -41,6 +41,7 @@ class Renderer:
         self._slot_key = secrets.token_hex(8)
         self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
         self._vault = obsidian.Vault()
+        self.reads: list[MediaRead] = []  # the image files every note read, in order
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -55,6 +56,7 @@ class Renderer:
         _check_markers_survived(note, fields[names[0]], problems)
         fields[names[3]] = source_field(note)
         context = self._context_html(note, media)
+        self.reads += media.reads
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
         # Later stages need the fields' text and markers, not their tokens: let them go.
