@@ -90,18 +90,21 @@ def digest(*parts: str | bytes) -> str:
 def tool_fingerprint() -> str:
     """The tool's code and its dependencies' versions: a change to either is a miss.
 
-    The stat of the package's own files tells an edited checkout (whose version does not
-    change); the versions are looked up again only when a folder on sys.path changed (an
-    install or an upgrade renames dist-info folders)."""
+    The stat of the package's own files and of the built-in templates tells an edited
+    checkout (whose version does not change); the versions are looked up again only when
+    a folder on sys.path changed (an install or an upgrade renames dist-info folders)."""
+    from .templates import default_templates_dir  # it imports Pygments: only when needed
+
     own = [
-        f"{path.relative_to(PACKAGE)}:{stat.st_size}:{stat.st_mtime_ns}"
-        for path, stat in _package_files()
+        f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
+        for top in sorted({PACKAGE, default_templates_dir().resolve()})
+        for path, stat in _files_under(top)
     ]
     return digest(sys.version, *own, _dependency_versions())
 
 
-def _package_files() -> Iterator[tuple[Path, os.stat_result]]:
-    for folder, subfolders, names in os.walk(PACKAGE):
+def _files_under(top: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    for folder, subfolders, names in os.walk(top):
         subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
         for name in sorted(names):
             path = Path(folder) / name

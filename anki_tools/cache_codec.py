@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,13 @@ def source_json(source: Source) -> list[Any]:
 
 def source_from_json(value: Any) -> Source:
     path, line, cell = value
-    return Source(Path(_str(path)), _opt(line, int), _opt(cell, int))
+    return Source(_path(_str(path)), _opt(line, int), _opt(cell, int))
+
+
+@lru_cache(maxsize=1024)
+def _path(text: str) -> Path:
+    """One Path for the many notes of a file (making a Path costs more than the note)."""
+    return Path(text)
 
 
 def problem_json(problem: Problem) -> list[Any]:
@@ -147,7 +154,7 @@ def _to_rendered(value: Any, images: dict[str, bytes]) -> RenderedNote:
         tags=tuple(_str(tag) for tag in tags),
         source=source_from_json(source),
         title=title,
-        root=Path(root),
+        root=_path(root),
         explicit_id=explicit_id,
         cell_id=cell_id,
         url=url,
