@@ -21,7 +21,7 @@ from .notes import Kind, Markers, Media, Note, Part, RenderedNote, Source
 from .render.media import MediaRead
 from .workers import FileWork
 
-FORMAT = 1
+FORMAT = 2
 NO_MARKERS = Markers()
 KINDS = {kind.value: kind for kind in Kind}
 SEVERITIES = {severity.value: severity for severity in Severity}
@@ -97,10 +97,11 @@ def problem_from_json(value: Any) -> Problem:
     return Problem(source_from_json(source), _str(message), SEVERITIES[severity])
 
 
-def _part(part: Part) -> list[Any]:
+def _part(part: Part, written: str) -> list[Any]:
+    """A field as parsed; its text only when it is not the note's (it nearly always is)."""
     markers = part.markers
     return [
-        part.text,
+        None if part.text == written else part.text,
         part.line,
         sorted(markers.clozes),
         markers.typein,
@@ -108,7 +109,7 @@ def _part(part: Part) -> list[Any]:
     ]
 
 
-def _to_part(value: Any) -> Part:
+def _to_part(value: Any, written: str) -> Part:
     text, line, clozes, typein, problems = value
     if clozes or typein or problems:
         markers = Markers(
@@ -118,11 +119,12 @@ def _to_part(value: Any) -> Part:
         )
     else:
         markers = NO_MARKERS
-    return Part(_str(text), _opt(line, int), (), markers)
+    return Part(written if text is None else _str(text), _opt(line, int), (), markers)
 
 
 def _rendered(rendered: RenderedNote, read_names: set[str]) -> list[Any]:
     note = rendered.note
+    texts = (note.front, note.back, note.hint)
     media = [
         [m.name, None if m.name in read_names else base64.b64encode(m.data).decode("ascii")]
         for m in rendered.media
@@ -134,7 +136,9 @@ def _rendered(rendered: RenderedNote, read_names: set[str]) -> list[Any]:
         source_json(note.source),
         [note.explicit_id, note.cell_id, note.url, note.code_language],
         [[level, text] for level, text in note.parents],
-        None if note.parts is None else [_part(part) for part in note.parts],
+        None
+        if note.parts is None
+        else [_part(p, w) for p, w in zip(note.parts, texts, strict=True)],
         rendered.fields,
         media,
         list(rendered.context),
@@ -160,7 +164,7 @@ def _to_rendered(value: Any, images: dict[str, bytes]) -> RenderedNote:
         url=url,
         code_language=code_language,
         parents=tuple((_int(level), _str(text)) for level, text in parents),
-        parts=None if parts is None else _three_parts(parts),
+        parts=None if parts is None else _three_parts(parts, (front, back, hint)),
     )
     if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
         raise BadEntry("fields")
@@ -169,9 +173,9 @@ def _to_rendered(value: Any, images: dict[str, bytes]) -> RenderedNote:
     return RenderedNote(note, fields, files, (_str(first), _str(second)))
 
 
-def _three_parts(value: Any) -> tuple[Part, Part, Part]:
+def _three_parts(value: Any, texts: tuple[str, str, str]) -> tuple[Part, Part, Part]:
     front, back, hint = value
-    return _to_part(front), _to_part(back), _to_part(hint)
+    return _to_part(front, texts[0]), _to_part(back, texts[1]), _to_part(hint, texts[2])
 
 
 def _to_media(name: Any, data: Any, images: dict[str, bytes]) -> Media:

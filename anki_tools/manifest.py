@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,7 +84,7 @@ class Manifest:
     def record(self, built: Built, reads: Iterable[tuple[SourceFile, MediaRead]]) -> None:
         """Remember a build that wrote the output without errors; `reads` are the image
         files its sources' notes read."""
-        if any(_stat(Path(name)) != stat for name, stat in self.before.items()):
+        if any(_stat(Path(name)) != seen for name, seen in self.before.items()):
             return  # a source changed while it was built: the next build looks again
         reads = list(reads)
         index = {source: number for number, source in enumerate(self.sources)}
@@ -112,10 +113,10 @@ class Manifest:
 
     def _same_files(self, saved: dict[str, list[Any]]) -> bool:
         for name, (size, mtime, sha) in saved.items():
-            stat = _stat(Path(name))
-            if stat is None:
+            now = _stat(Path(name))
+            if now is None:
                 return False
-            if stat != (size, mtime) and _hash(Path(name)) != sha:
+            if now != (size, mtime) and _hash(Path(name)) != sha:
                 return False
         return True
 
@@ -139,11 +140,16 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 
 def _hash(path: Path) -> str | None:
+    """The file's SHA-256; None for what is not a regular file (a FIFO put in a source's
+    place would make a plain open wait for a writer)."""
     try:
-        with path.open("rb") as file:
-            return hashlib.file_digest(file, "sha256").hexdigest()
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except (OSError, ValueError):
         return None
+    with os.fdopen(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _fingerprint(path: Path) -> Fingerprint | None:

@@ -9,8 +9,8 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from . import cache, cache_codec, files, workers
-from .errors import Severity
+from . import cache, cache_codec, files, limits, workers
+from .errors import Severity, SourceError
 from .notes import ReadOptions
 from .render.media import MediaRead, media_name
 from .syntax import obsidian
@@ -32,9 +32,11 @@ class RenderCache:
     def key(self, source: SourceFile) -> str | None:
         """The key of a file's work; None when it cannot be read (parsing says why)."""
         path, root = source
-        try:
-            data = path.read_bytes()
-        except (OSError, ValueError):
+        try:  # as a parser reads it: a FIFO, a device or a huge file is the parser's to refuse
+            data, _ = files.read_at_most(path, limits.NOTEBOOK_MAX_BYTES + 1)
+        except (SourceError, ValueError):
+            return None
+        if len(data) > limits.NOTEBOOK_MAX_BYTES:
             return None
         where = (str(path), str(root), os.path.abspath(path), os.path.abspath(root))
         return cache.digest(self.settings, *where, data)
@@ -58,8 +60,9 @@ class RenderCache:
         for read in reads:
             resolved = still_found(read, source, self.vault)
             with contextlib.suppress(OSError):
-                data = resolved.read_bytes() if resolved else b""
-                if resolved and media_name(data, resolved.suffix) == read.name:
+                regular = resolved is not None and resolved.is_file()  # as media.py checks
+                data = resolved.read_bytes() if resolved and regular else b""
+                if resolved and regular and media_name(data, resolved.suffix) == read.name:
                     images[read.name] = data
                     continue
             return None
