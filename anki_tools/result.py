@@ -73,6 +73,8 @@ class BuildResult:
         """How Jupyter shows the result of `export_notebook()` in a cell's output."""
         if self.written:
             headline = f"Wrote <code>{html.escape(str(self.output))}</code>"
+        elif self.up_to_date:
+            headline = f"<code>{html.escape(str(self.output))}</code> is up to date"
         elif self.output is None:
             headline = "Checked"
         else:

@@ -4,6 +4,7 @@ the cache stays under its size cap."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -11,8 +12,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import nbformat
 import pytest
 from click.testing import CliRunner
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from anki_tools import cache, config, pipeline
 from anki_tools.cli import main
@@ -366,3 +369,29 @@ def test_a_deck_config_tags_change_shows(tmp_path: Path, monkeypatch: pytest.Mon
     second = both()
     assert second[0] == second[1]
     assert second[0] != first[0]
+
+
+def test_a_notebook_with_an_attached_image_comes_back_whole(
+    write_notes: WriteNotes, tmp_path: Path
+) -> None:
+    """An attachment's bytes are kept in the entry (there is no file to read again)."""
+    cell = new_markdown_cell("What is drawn here?\n\n-\n\n![](attachment:pic.png)")
+    cell["attachments"] = {"pic.png": {"image/png": base64.b64encode(PNG_BYTES).decode()}}
+    book = new_notebook(cells=[new_markdown_cell("# Lesson"), cell, new_code_cell("1 + 1")])
+    notes = write_notes({"lesson.ipynb": nbformat.writes(book)})
+    twins = Twins(notes, tmp_path)
+    first = twins.build()
+    assert first[True].media == 1
+    for output in twins.outputs.values():
+        output.unlink()
+    twins.build()
+    decks = twins.decks()
+    assert decks[True] == decks[False]
+
+
+def test_an_up_to_date_result_says_so_in_jupyter(twins: Twins) -> None:
+    twins.build()
+    options = replace(twins.options, output=twins.outputs[True])
+    result = pipeline.build_paths([twins.notes], options)
+    assert result.up_to_date and not result.written
+    assert "is up to date" in result._repr_html_()
