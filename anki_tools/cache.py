@@ -24,6 +24,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from functools import cache
 from importlib import metadata
@@ -34,6 +35,8 @@ MAX_SIZE_ENV = "ANKI_TOOLS_CACHE_MAX_MB"
 DEFAULT_MAX_MB = 500
 RENDER = "render"  # the folder of rendered files' entries
 ENTRY_SUFFIX = ".json"
+TEMPORARY = ".tmp-"  # an entry being written
+STALE_TEMPORARY_SECONDS = 3600  # no write takes this long: its build was killed
 # The packages whose code decides what a build writes.
 DEPENDENCIES = (
     "anki-tools",
@@ -138,7 +141,7 @@ def write_atomically(path: Path, data: bytes) -> bool:
     writable (the cache is an optimisation: a build never fails for it)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
         try:
             with os.fdopen(handle, "wb") as file:
                 file.write(data)
@@ -187,7 +190,13 @@ def entries(folder: Path) -> Iterable[tuple[Path, os.stat_result]]:
 
 def trim(folder: Path, limit: int) -> int:
     """Remove the least recently used entries until the folder holds at most `limit`
-    bytes; how many were removed."""
+    bytes, and the temporary files of builds that were killed while writing; how many
+    entries were removed."""
+    stale = time.time() - STALE_TEMPORARY_SECONDS
+    for path in folder.rglob(f"{TEMPORARY}*"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < stale:
+                path.unlink()
     found = sorted(entries(folder), key=lambda item: item[1].st_mtime_ns, reverse=True)
     kept = removed = 0
     for path, stat in found:

@@ -38,7 +38,9 @@ class RenderCache:
             return None
         if len(data) > limits.NOTEBOOK_MAX_BYTES:
             return None
-        where = (str(path), str(root), os.path.abspath(path), os.path.abspath(root))
+        # As given (messages), absolute (the Source field) and real (decks from folders).
+        where = [str(path), str(root)]
+        where += [way(place) for way in (os.path.abspath, os.path.realpath) for place in source]
         return cache.digest(self.settings, *where, data)
 
     def load(self, source: SourceFile, key: str) -> FileWork | None:

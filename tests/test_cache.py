@@ -395,3 +395,15 @@ def test_an_up_to_date_result_says_so_in_jupyter(twins: Twins) -> None:
     result = pipeline.build_paths([twins.notes], options)
     assert result.up_to_date and not result.written
     assert "is up to date" in result._repr_html_()
+
+
+def test_trimming_removes_what_a_killed_build_left_half_written(tmp_path: Path) -> None:
+    old = tmp_path / "ab" / f"{cache.TEMPORARY}killed"
+    new = tmp_path / "ab" / f"{cache.TEMPORARY}writing"
+    old.parent.mkdir()
+    old.write_bytes(b"half")
+    new.write_bytes(b"half")
+    os.utime(old, (0, 0))
+    cache.trim(tmp_path, 10**6)
+    assert not old.exists()
+    assert new.exists()  # another build may be writing it now
