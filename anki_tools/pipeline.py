@@ -189,8 +189,9 @@ def build_paths(
     """The one entry point for sources given as paths: `build`'s options in one piece,
     as the command line has them."""
     paths = list(paths)
-    found = collect_sources(paths, options.read.include_readme).files
-    book = _manifest(options, found, repr(paths))
+    book = _manifest(
+        options, lambda: collect_sources(paths, options.read.include_readme).files, repr(paths)
+    )
     built = book.up_to_date() if book else None
     if built is not None:
         return PlannedDeck(options.output, [], Problems(), built.guids, fresh=built).finish()
@@ -238,7 +239,7 @@ def plan_deck(
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
-    book = _manifest(options, pairs, repr(spec), spec.config)
+    book = _manifest(options, lambda: pairs, repr(spec), spec.config)
     built = book.up_to_date() if book else None
     if built is not None:
         return PlannedDeck(options.output, [], problems, built.guids, fresh=built)
@@ -254,10 +255,14 @@ def plan_deck(
 
 
 def _manifest(
-    options: BuildOptions, sources: list[SourceFile], more: str, deck_config: Path | None = None
+    options: BuildOptions,
+    sources: Callable[[], list[SourceFile]],
+    more: str,
+    deck_config: Path | None = None,
 ) -> Manifest | None:
     """The manifest of a build that writes its output: None for a check, a dry run or
-    --no-cache. `more` is what else decides the output (the paths, or the deck config)."""
+    --no-cache (which need not find the sources first). `more` is what else decides the
+    output (the paths, or the deck config)."""
     if options.output is None or options.dry_run or not options.cache:
         return None
     lock_path = options.lock or lock.path_for(options.output)
@@ -265,7 +270,7 @@ def _manifest(
     if deck_config is not None:
         extras.append(deck_config)
     said = repr((replace(options, timestamp=None), more))  # "now" stamps only changed cards
-    return Manifest(options.output, said, sources, extras, deck_config)
+    return Manifest(options.output, said, sources(), extras, deck_config)
 
 
 def _template_files(folder: Path | None) -> list[Path]:
