@@ -8,6 +8,8 @@ import base64
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from anki_tools import cache, config, pipeline
+from anki_tools import cache, cache_codec, config, pipeline
 from anki_tools.cli import main
 from anki_tools.notes import ReadOptions
 from anki_tools.pipeline import BuildOptions
@@ -407,3 +409,20 @@ def test_trimming_removes_what_a_killed_build_left_half_written(tmp_path: Path) 
     cache.trim(tmp_path, 10**6)
     assert not old.exists()
     assert new.exists()  # another build may be writing it now
+
+
+def test_builds_at_the_same_time_leave_whole_entries(
+    write_notes: WriteNotes, cache_folder: Path, tmp_path: Path
+) -> None:
+    """Two processes filling one cache: every entry reads back (temporary file + rename)."""
+    notes = write_notes({f"n{number}.md": f"## Q{number}?\n\nA{number}.\n" for number in range(30)})
+    command = [sys.executable, "-m", "anki_tools", "check", str(notes)]
+    environment = {**os.environ, cache.CACHE_ENV: str(cache_folder)}
+    running = [subprocess.Popen(command, env=environment, stdout=subprocess.PIPE) for _ in "ab"]
+    outputs = [process.communicate()[0] for process in running]
+    assert outputs == [b"30 notes, 30 cards, 0 media\n"] * 2
+    found = entries(cache_folder)
+    assert len(found) == 30
+    for path in found:
+        cache_codec.decode(path.read_bytes(), path.stem)  # raises BadEntry if torn
+    assert not list(cache_folder.rglob(f"{cache.TEMPORARY}*"))
