@@ -164,11 +164,13 @@ def build(
     cells: str | None = None,
     card_level: int | None = None,
     include_readme: bool | None = None,
+    cache: bool = True,
 ) -> BuildResult:
     """Build sources into one `.apkg` (and its lock); with `output=None` only check them.
 
     `cells` (auto, all, marked), `card_level` and `include_readme` are the command
-    line's --cells, --card-level and --include-readme: see docs/cli.md."""
+    line's --cells, --card-level and --include-readme; `cache=False` is --no-cache (an
+    unchanged build is then written again): see docs/cli.md."""
     options = BuildOptions(
         output=output,
         deck=deck,
@@ -179,6 +181,7 @@ def build(
         dry_run=dry_run,
         no_remote=no_remote,
         read=ReadOptions(cells, card_level, include_readme),
+        cache=cache,
     )
     return build_paths(paths, options, progress)
 
