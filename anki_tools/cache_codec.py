@@ -1,5 +1,8 @@
-"""One file's work ↔ the render cache's JSON: versioned, and checked value by value.
+"""One file's work ↔ a render cache entry: versioned, and checked value by value.
 
+An entry is one line of JSON, then the HTML of every field, one after the other, as
+UTF-8 (the JSON gives each field's length): the HTML is most of an entry, and slicing
+it out is many times faster than reading it as JSON strings full of escaped quotes.
 JSON, not pickle: an entry is data whatever is written in the cache folder, and a
 wrong value (a truncated file, an older format, a hand edit) is `BadEntry`, which the
 cache takes for a miss. Lists rather than objects keep entries small and fast to read.
@@ -21,7 +24,7 @@ from .notes import Kind, Markers, Media, Note, Part, RenderedNote, Source
 from .render.media import MediaRead
 from .workers import FileWork
 
-FORMAT = 2
+FORMAT = 3
 NO_MARKERS = Markers()
 KINDS = {kind.value: kind for kind in Kind}
 SEVERITIES = {severity.value: severity for severity in Severity}
@@ -34,22 +37,25 @@ class BadEntry(ValueError):
 def encode(work: FileWork, key: str) -> bytes:
     """The entry for one file's work."""
     read_names = {read.name for read in work.reads}
+    html: list[bytes] = []
     entry = {
         "format": FORMAT,
         "key": key,
         "parsed": work.parsed,
         "problems": [problem_json(p) for p in work.problems],
         "reads": [[r.located, r.resolved, r.name, r.embed] for r in work.reads],
-        "notes": [_rendered(r, read_names) for r in work.rendered],
+        "notes": [_rendered(r, read_names, html) for r in work.rendered],
     }
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    head = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return b"".join([head, b"\n", *html])  # JSON text holds no raw newline
 
 
 def decode(data: bytes, key: str) -> tuple[list[MediaRead], Callable[[dict[str, bytes]], FileWork]]:
     """The entry's image reads (to check before using it) and a function giving its
     work from the images' contents by media name."""
     try:
-        entry = json.loads(data)
+        head, _, html = data.partition(b"\n")
+        entry = json.loads(head)
         if entry["format"] != FORMAT or entry["key"] != key:
             raise BadEntry("another format or key")
         reads = [
@@ -64,8 +70,10 @@ def decode(data: bytes, key: str) -> tuple[list[MediaRead], Callable[[dict[str, 
         raise BadEntry(str(error)) from error
 
     def work(images: dict[str, bytes]) -> FileWork:
+        fields = _FieldReader(html)
         try:
-            rendered = [_to_rendered(item, images) for item in notes]
+            rendered = [_to_rendered(item, images, fields) for item in notes]
+            fields.check_end()
         except (ValueError, TypeError, KeyError, IndexError) as error:
             raise BadEntry(str(error)) from error
         return FileWork(rendered, parsed, problems, tuple(reads))
@@ -122,7 +130,27 @@ def _to_part(value: Any, written: str) -> Part:
     return Part(written if text is None else _str(text), _opt(line, int), (), markers)
 
 
-def _rendered(rendered: RenderedNote, read_names: set[str]) -> list[Any]:
+class _FieldReader:
+    """The fields' HTML after an entry's JSON, read in the order it was written."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.at = 0
+
+    def take(self, length: Any) -> str:
+        end = self.at + _int(length)
+        if length < 0 or end > len(self.data):
+            raise BadEntry("the fields end early")
+        text = str(self.data[self.at : end], "utf-8", "surrogatepass")
+        self.at = end
+        return text
+
+    def check_end(self) -> None:
+        if self.at != len(self.data):
+            raise BadEntry("more after the fields")
+
+
+def _rendered(rendered: RenderedNote, read_names: set[str], html: list[bytes]) -> list[Any]:
     note = rendered.note
     texts = (note.front, note.back, note.hint)
     media = [
@@ -139,13 +167,23 @@ def _rendered(rendered: RenderedNote, read_names: set[str]) -> list[Any]:
         None
         if note.parts is None
         else [_part(p, w) for p, w in zip(note.parts, texts, strict=True)],
-        rendered.fields,
+        _fields(rendered.fields, html),
         media,
         list(rendered.context),
     ]
 
 
-def _to_rendered(value: Any, images: dict[str, bytes]) -> RenderedNote:
+def _fields(fields: dict[str, str], html: list[bytes]) -> list[list[Any]]:
+    """Each field's name and length; its HTML goes after the JSON."""
+    names = []
+    for name, text in fields.items():
+        data = text.encode("utf-8", "surrogatepass")
+        html.append(data)
+        names.append([name, len(data)])
+    return names
+
+
+def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> RenderedNote:
     kind, texts, tags, source, ids, parents, parts, fields, media, context = value
     front, back, hint, deck, title, root = (_str(text) for text in texts)
     explicit_id, cell_id, url, code_language = (_opt(item, str) for item in ids)
@@ -166,8 +204,7 @@ def _to_rendered(value: Any, images: dict[str, bytes]) -> RenderedNote:
         parents=tuple((_int(level), _str(text)) for level, text in parents),
         parts=None if parts is None else _three_parts(parts, (front, back, hint)),
     )
-    if not isinstance(fields, dict) or not all(isinstance(v, str) for v in fields.values()):
-        raise BadEntry("fields")
+    fields = {_str(name): html.take(length) for name, length in fields}
     files = tuple(_to_media(name, data, images) for name, data in media)
     first, second = context
     return RenderedNote(note, fields, files, (_str(first), _str(second)))

@@ -73,8 +73,13 @@ class RenderCache:
     def save(self, key: str, work: FileWork) -> None:
         """Store a file's work, unless it has an error (which may be a missing image
         that is there next time)."""
-        if not any(p.severity is Severity.ERROR for p in work.problems):
-            self.store.write(key, cache_codec.encode(work, key))
+        if any(p.severity is Severity.ERROR for p in work.problems):
+            return
+        try:
+            entry = cache_codec.encode(work, key)
+        except ValueError:  # a lone surrogate from a notebook's JSON: not kept
+            return
+        self.store.write(key, entry)
 
     def finish(self) -> None:
         """Keep the cache under its size cap, after a build that added to it."""

@@ -5,7 +5,6 @@ the cache stays under its size cap."""
 from __future__ import annotations
 
 import base64
-import json
 import os
 import shutil
 import subprocess
@@ -233,9 +232,12 @@ def test_warnings_come_back_from_the_cache_as_rendered(
 
 def tamper(path: Path) -> None:
     """Change what the entry says a card looks like, leaving it valid."""
-    entry = json.loads(path.read_bytes())
-    entry["notes"][0][7]["Back"] = "<p>from the cache</p>"
-    path.write_text(json.dumps(entry), "utf-8")
+    _, work = cache_codec.decode(path.read_bytes(), path.stem)
+    stored = work({})
+    rendered = stored.rendered[0]
+    fields = {**rendered.fields, "Back": "<p>from the cache</p>"}
+    changed = replace(stored, rendered=[replace(rendered, fields=fields)])
+    path.write_bytes(cache_codec.encode(changed, path.stem))
 
 
 def test_a_check_reads_the_cache(
@@ -256,11 +258,14 @@ def test_a_check_reads_the_cache(
     assert "from the cache" not in (preview / "index.html").read_text("utf-8")
 
 
+FORMAT_FIELD = f'"format":{cache_codec.FORMAT}'.encode()
 BROKEN = {
     "empty": lambda data: b"",
     "truncated": lambda data: data[: len(data) // 2],
     "garbage": lambda data: os.urandom(64),
-    "other format": lambda data: data.replace(b'"format":1', b'"format":99', 1),
+    "other format": lambda data: data.replace(FORMAT_FIELD, b'"format":99', 1),
+    "fields cut short": lambda data: data[:-3],
+    "fields too long": lambda data: data + b"<p>",
     "wrong types": lambda data: data.replace(b'"parsed":', b'"parsed":"x","p":', 1),
     "not a list": lambda data: b'{"format": 1, "key": "k", "notes": 3}',
 }
@@ -273,7 +278,9 @@ def test_a_broken_entry_is_ignored_and_rebuilt(
     twins.build()
     good = twins.decks()
     for path in entries(cache_folder):
-        path.write_bytes(damage(path.read_bytes()))
+        data = path.read_bytes()
+        assert FORMAT_FIELD in data
+        path.write_bytes(damage(data))
     for output in twins.outputs.values():
         output.unlink()
     twins.build()
