@@ -204,6 +204,7 @@ def build_paths(
     kept = len(problems.items)
     planned = plan_rendered(good, problems, options)
     planned.manifest, planned.reads, planned.kept_problems = book, reads, kept
+    planned.guids = {}  # one deck: no other deck's guids to check them against
     return planned.finish()
 
 
