@@ -66,7 +66,7 @@ def decode(data: bytes, key: str) -> tuple[list[MediaRead], Callable[[dict[str, 
         notes = entry["notes"]
         if not isinstance(parsed, int) or not isinstance(notes, list):
             raise BadEntry("parsed")
-    except (ValueError, TypeError, KeyError, IndexError) as error:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
         raise BadEntry(str(error)) from error
 
     def work(images: dict[str, bytes]) -> FileWork:
@@ -74,7 +74,7 @@ def decode(data: bytes, key: str) -> tuple[list[MediaRead], Callable[[dict[str, 
         try:
             rendered = [_to_rendered(item, images, fields) for item in notes]
             fields.check_end()
-        except (ValueError, TypeError, KeyError, IndexError) as error:
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
             raise BadEntry(str(error)) from error
         return FileWork(rendered, parsed, problems, tuple(reads))
 

@@ -35,6 +35,8 @@ from .workers import SourceFile
 FORMAT = 1
 MANIFESTS = "manifests"
 Fingerprint = tuple[int, int, str]  # size, modified time (ns), sha256
+# What reading a manifest of the wrong shape raises: it is ignored, never an error.
+UNREADABLE = (ValueError, TypeError, KeyError, IndexError, AttributeError)
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,9 @@ class Manifest:
 
     def up_to_date(self) -> Built | None:
         """What the last build wrote, if nothing it read or wrote has changed since."""
-        with contextlib.suppress(OSError, ValueError, TypeError, KeyError, IndexError):
+        with contextlib.suppress(
+            OSError, ValueError, TypeError, KeyError, IndexError, AttributeError
+        ):
             saved = json.loads(self.path.read_bytes())
             if saved["head"] != self._head() or not self._same_files(saved["files"]):
                 return None

@@ -3,6 +3,7 @@ change to what the deck was built from (or to the deck itself) builds it again."
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -125,6 +126,29 @@ def test_a_corrupt_manifest_is_ignored(notes: Path, cache_folder: Path) -> None:
     assert build().stdout.startswith("deck.apkg: 2 notes")
     assert Path("deck.apkg").read_bytes() == good
     assert build().stdout == "deck.apkg: up to date\n"
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("files", []),
+        ("files", {"x": 3}),
+        ("reads", {"a": 1}),
+        ("reads", [[99, "a", "b", None]]),
+        ("built", [1, 2]),
+        ("built", None),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_ignored(
+    notes: Path, cache_folder: Path, key: str, value: object
+) -> None:
+    """Its head right (as the tool wrote it), the rest not: still a build, never a crash."""
+    build()
+    (path,) = (cache_folder / "manifests").glob("*.json")
+    saved = json.loads(path.read_bytes())
+    saved[key] = value
+    path.write_text(json.dumps(saved), "utf-8")
+    assert build().stdout.startswith("deck.apkg: 2 notes")
 
 
 def test_render_warnings_are_shown_again_when_up_to_date(notes: Path) -> None:
