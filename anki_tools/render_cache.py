@@ -91,7 +91,7 @@ def still_found(read: MediaRead, source: SourceFile, vault: obsidian.Vault) -> P
     """The file an image reference found, if the reference finds it again (not another
     file searched for by name, nor through a link that now leads elsewhere)."""
     path, root = source
-    with contextlib.suppress(OSError, RuntimeError, obsidian.Ambiguous):
+    with contextlib.suppress(OSError, ValueError, RuntimeError, obsidian.Ambiguous):
         if read.embed is not None:
             found = vault.find(read.embed, path.parent, root)
             if found is None or str(found) != read.located:

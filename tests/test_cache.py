@@ -268,6 +268,9 @@ BROKEN = {
     "fields too long": lambda data: data + b"<p>",
     "wrong types": lambda data: data.replace(b'"parsed":', b'"parsed":"x","p":', 1),
     "not a list": lambda data: b'{"format": 1, "key": "k", "notes": 3}',
+    "a NUL in an image path": lambda data: data.replace(
+        b'"reads":[', b'"reads":[["a\\u0000","b","c",null],', 1
+    ),
 }
 
 
