@@ -12,6 +12,7 @@ from typing import TypeVar
 import click
 
 from . import __version__, config, parsers, pipeline, progress
+from . import cache as render_cache
 from .errors import AnkiToolsError, printable
 from .notes import CELL_MODES, ReadOptions, display_path
 from .pipeline import BuildOptions
@@ -71,6 +72,14 @@ no_remote_option = click.option(
 )
 
 
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Render every file again and rebuild even when nothing changed "
+    "(skips the render cache and the build manifest).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="anki-tools")
 def main() -> None:
@@ -88,6 +97,7 @@ def main() -> None:
     "--dry-run", is_flag=True, help="Show what would change since the lock; write nothing."
 )
 @no_remote_option
+@no_cache_option
 @read_options
 @templates_option
 def build(
@@ -97,6 +107,7 @@ def build(
     keep_going: bool,
     dry_run: bool,
     no_remote: bool,
+    no_cache: bool,
     cells: str | None,
     card_level: int | None,
     include_readme: bool | None,
@@ -116,6 +127,7 @@ def build(
         dry_run=dry_run,
         no_remote=no_remote,
         read=ReadOptions(cells, card_level, include_readme),
+        cache=not no_cache,
     )
     configs = _deck_configs(paths)
     if configs is not None:
@@ -138,17 +150,20 @@ def build(
 @click.argument("paths", nargs=-1, type=SourcePaths)
 @click.option("--deck", help="Deck for cards that name none.")
 @no_remote_option
+@no_cache_option
 @read_options
 def check(
     paths: tuple[Path, ...],
     deck: str | None,
     no_remote: bool,
+    no_cache: bool,
     cells: str | None,
     card_level: int | None,
     include_readme: bool | None,
 ) -> None:
     """Parse and lint PATHS (or every deck config in decks/); write nothing."""
-    options = BuildOptions(no_remote=no_remote, read=ReadOptions(cells, card_level, include_readme))
+    read = ReadOptions(cells, card_level, include_readme)
+    options = BuildOptions(no_remote=no_remote, read=read, cache=not no_cache)
     configs = _deck_configs(paths)
     if configs is not None:
         if deck:
@@ -169,12 +184,14 @@ def check(
     help="The folder to write index.html and the media files into.",
 )
 @click.option("--deck", help="Deck for cards that name none.")
+@no_cache_option
 @read_options
 @templates_option
 def preview(
     paths: tuple[Path, ...],
     output: Path,
     deck: str | None,
+    no_cache: bool,
     cells: str | None,
     card_level: int | None,
     include_readme: bool | None,
@@ -185,8 +202,30 @@ def preview(
     _check_paths(paths)
     _check_theme(theme, templates)
     read = ReadOptions(cells, card_level, include_readme)
-    options = BuildOptions(deck=deck, templates=templates, theme=theme, read=read)
+    options = BuildOptions(
+        deck=deck, templates=templates, theme=theme, read=read, cache=not no_cache
+    )
     sys.exit(_report(_run(lambda: pipeline.preview(paths, output, options))))
+
+
+@main.group(invoke_without_command=True)
+@click.pass_context
+def cache(context: click.Context) -> None:
+    """Show where the render cache is and its size; `cache clear` empties it.
+
+    ANKI_TOOLS_CACHE_DIR chooses the folder and ANKI_TOOLS_CACHE_MAX_MB its size cap."""
+    if context.invoked_subcommand is None:
+        folder = render_cache.cache_folder()
+        entries, size = render_cache.size(folder)
+        cap = render_cache.max_bytes() // (1024 * 1024)
+        click.echo(printable(f"{folder}: {entries} entries, {size / 1e6:.1f} MB (cap {cap} MB)"))
+
+
+@cache.command()
+def clear() -> None:
+    """Remove every entry of the render cache and every build manifest."""
+    folder = render_cache.cache_folder()
+    click.echo(printable(f"{folder}: removed {render_cache.clear(folder)} files"))
 
 
 def _run(step: Callable[[], BuildResult]) -> BuildResult:

@@ -8,9 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import config, parsers, workers
-from .errors import LockError, Problems
+from . import config, parsers, render_cache, workers
+from .errors import LockError, Problems, Severity
 from .files import refuse_link_out
+from .manifest import Built, Manifest
 from .notes import (
     DEFAULT_READ,
     DeckSpec,
@@ -22,12 +23,14 @@ from .notes import (
     display_path,
 )
 from .progress import CHECKING, READING, Progress, Step
+from .render.media import MediaRead
 from .render.renderer import Renderer, deck_description
 from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
 from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
+from .workers import SourceFile
 
 
 @dataclass(frozen=True)
@@ -88,18 +91,21 @@ def render_sources(
     options: BuildOptions,
     progress: Progress | None = None,
     tags: tuple[str, ...] = (),
+    reads: list[tuple[SourceFile, MediaRead]] | None = None,
 ) -> tuple[list[RenderedNote], int]:
-    """Parse and render every source, file by file (on every core for a big build), in
-    order; also how many notes were parsed, good or not. `tags` go on every card (a
-    deck config's)."""
+    """Parse and render every source, file by file (on every core for a big build, from
+    the render cache when it has them), in order; also how many notes were parsed, good
+    or not. `tags` go on every card (a deck config's); `reads` gets the image files read."""
     rendered: list[RenderedNote] = []
     parsed = 0
     fields = field_names(options.templates)  # the note types' own, by place
     with workers.no_cycle_collection():
-        work_items = workers.render_files(
-            sources, options.deck, tags, options.no_remote, options.read, fields
+        work_items = render_cache.render_files(
+            sources, options.deck, tags, options.no_remote, options.read, fields, options.cache
         )
-        for done, work in enumerate(work_items, 1):
+        for done, (source, work) in enumerate(zip(sources, work_items, strict=True), 1):
+            if reads is not None:
+                reads += [(source, read) for read in work.reads]
             problems.extend(work.problems)
             rendered += work.rendered
             parsed += work.parsed
@@ -123,6 +129,7 @@ class BuildOptions:
     dry_run: bool = False
     no_remote: bool = False  # a remote image is an error, not a warning
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
+    cache: bool = True  # the render cache and the build manifest (--no-cache: neither)
 
 
 def render_notes(
@@ -156,11 +163,13 @@ def build(
     cells: str | None = None,
     card_level: int | None = None,
     include_readme: bool | None = None,
+    cache: bool = True,
 ) -> BuildResult:
     """Build sources into one `.apkg` (and its lock); with `output=None` only check them.
 
     `cells` (auto, all, marked), `card_level` and `include_readme` are the command
-    line's --cells, --card-level and --include-readme: see docs/cli.md."""
+    line's --cells, --card-level and --include-readme; `cache=False` is --no-cache (an
+    unchanged build is then written again): see docs/cli.md."""
     options = BuildOptions(
         output=output,
         deck=deck,
@@ -171,6 +180,7 @@ def build(
         dry_run=dry_run,
         no_remote=no_remote,
         read=ReadOptions(cells, card_level, include_readme),
+        cache=cache,
     )
     return build_paths(paths, options, progress)
 
@@ -180,9 +190,21 @@ def build_paths(
 ) -> BuildResult:
     """The one entry point for sources given as paths: `build`'s options in one piece,
     as the command line has them."""
+    paths = list(paths)
+    book = _manifest(
+        options, lambda: collect_sources(paths, options.read.include_readme).files, repr(paths)
+    )
+    built = book.up_to_date() if book else None
+    if built is not None:
+        return PlannedDeck(options.output, [], Problems(), built.guids, fresh=built).finish()
     problems = Problems()
-    good = _render_all(list(paths), problems, progress, "build", options)
-    return build_rendered(good, problems, options, progress=progress)
+    reads: list[tuple[SourceFile, MediaRead]] = []
+    good = _render_all(paths, problems, progress, "build", options, reads)
+    kept = len(problems.items)
+    planned = plan_rendered(good, problems, options, progress=progress)
+    planned.manifest, planned.reads, planned.kept_problems = book, reads, kept
+    planned.guids = {}  # one deck: no other deck's guids to check them against
+    return planned.finish()
 
 
 def build_deck(
@@ -220,11 +242,45 @@ def plan_deck(
     sources = _key_source(spec, "sources")
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
-    good, parsed = render_sources(pairs, problems, options, progress, spec.tags)
+    book = _manifest(options, lambda: pairs, repr(spec), spec.config)
+    built = book.up_to_date() if book else None
+    if built is not None:
+        return PlannedDeck(options.output, [], problems, built.guids, fresh=built)
+    reads: list[tuple[SourceFile, MediaRead]] = []
+    good, parsed = render_sources(pairs, problems, options, progress, spec.tags, reads)
     _refuse_empty(parsed, problems, sources, "build")
     descriptions = {spec.name: deck_description(spec)}
     checked_as = display_path(spec.config) if check_only else None
-    return plan_rendered(good, problems, options, descriptions, checked_as, progress)
+    kept = len(problems.items)
+    planned = plan_rendered(good, problems, options, descriptions, checked_as, progress)
+    planned.manifest, planned.reads, planned.kept_problems = book, reads, kept
+    return planned
+
+
+def _manifest(
+    options: BuildOptions,
+    sources: Callable[[], list[SourceFile]],
+    more: str,
+    deck_config: Path | None = None,
+) -> Manifest | None:
+    """The manifest of a build that writes its output: None for a check, a dry run or
+    --no-cache (which need not find the sources first). `more` is what else decides the
+    output (the paths, or the deck config)."""
+    if options.output is None or options.dry_run or not options.cache:
+        return None
+    lock_path = options.lock or lock.path_for(options.output)
+    extras = [lock_path, *_template_files(options.templates)]
+    if deck_config is not None:
+        extras.append(deck_config)
+    said = repr((replace(options, timestamp=None), more))  # "now" stamps only changed cards
+    return Manifest(options.output, said, sources(), extras, deck_config)
+
+
+def _template_files(folder: Path | None) -> list[Path]:
+    """Every file of a --templates folder (the built-in ones are the tool's own)."""
+    if folder is None:
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_file())
 
 
 def refuse_shared_guids(decks: list[PlannedDeck]) -> None:
@@ -274,22 +330,50 @@ class PlannedDeck:
     dry_run: bool = False
     keep_going: bool = False
     shared: bool = False  # a guid another deck of the run gives out too
+    fresh: Built | None = None  # the output is up to date: what its manifest says of it
+    manifest: Manifest | None = None  # to record what a build read and wrote
+    reads: list[tuple[SourceFile, MediaRead]] = field(default_factory=list)
+    # The problems of reading and rendering come first: those an up-to-date build shows
+    # again (the sharing stage warns of a card once, when it is new to the lock).
+    kept_problems: int = 0
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
+        if self.fresh is not None:
+            return self._up_to_date(self.fresh)
         allowed = (self.keep_going and not self.shared) or not self.problems.errors
         written = False
         if self.write is not None and allowed:
             with workers.no_cycle_collection():
                 self.write()
             written = True
-        return _result(
+        result = _result(
             self.output,
             self.notes,
             self.problems,
             written=written,
             changes=self.changes,
             dry_run=self.dry_run,
+        )
+        if self.manifest is not None and written and not result.errors:
+            kept = result.problems[: self.kept_problems]
+            built = Built(result.notes, result.cards, result.media, result.decks, kept, self.guids)
+            self.manifest.record(built, self.reads)
+        return result
+
+    def _up_to_date(self, built: Built) -> BuildResult:
+        """The last build's counts and warnings; errors found since (a guid another deck
+        gives out) say it is not up to date."""
+        problems = [*built.problems, *(p for p in self.problems.items if p not in built.problems)]
+        errors = any(p.severity is Severity.ERROR for p in problems)
+        return BuildResult(
+            output=self.output,
+            notes=built.notes,
+            cards=built.cards,
+            media=built.media,
+            decks=built.decks,
+            problems=problems,
+            up_to_date=not errors,
         )
 
 
@@ -399,6 +483,7 @@ def _render_all(
     progress: Progress | None,
     verb: str,
     options: BuildOptions,
+    reads: list[tuple[SourceFile, MediaRead]] | None = None,
 ) -> list[RenderedNote]:
     """Every good note of the sources, rendered; no cards at all (and no other error) is
     an error."""
@@ -408,7 +493,7 @@ def _render_all(
         problems.warning(
             Source(found.skipped_readmes[0]), parsers.readme_hint(found.skipped_readmes)
         )
-    good, parsed = render_sources(found.files, problems, options, progress)
+    good, parsed = render_sources(found.files, problems, options, progress, reads=reads)
     where = Source(Path(", ".join(str(p) for p in paths) or "."))
     _refuse_empty(parsed, problems, where, verb, len(found.skipped_readmes))
     return good

@@ -25,6 +25,7 @@ class BuildResult:
     problems: list[Problem] = field(default_factory=list)
     changes: ChangeReport | None = None  # against the lock; None for a check
     dry_run: bool = False
+    up_to_date: bool = False  # nothing it was built from changed: not built again
 
     @property
     def errors(self) -> list[Problem]:
@@ -52,6 +53,8 @@ class BuildResult:
         if self.output is None:
             return self.counts()
         output = display_path(self.output)
+        if self.up_to_date:
+            return f"{output}: up to date"
         if self.dry_run:
             return f"{output} (dry run, nothing written): {self.counts()}"
         return f"{output if self.written else 'nothing written'}: {self.counts()}"
@@ -70,6 +73,8 @@ class BuildResult:
         """How Jupyter shows the result of `export_notebook()` in a cell's output."""
         if self.written:
             headline = f"Wrote <code>{html.escape(str(self.output))}</code>"
+        elif self.up_to_date:
+            headline = f"<code>{html.escape(str(self.output))}</code> is up to date"
         elif self.output is None:
             headline = "Checked"
         else:

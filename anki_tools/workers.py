@@ -23,6 +23,7 @@ from . import parsers
 from .errors import Problem, Problems
 from .notes import DEFAULT_READ, FieldNames, ReadOptions, RenderedNote
 from .render import renderer
+from .render.media import MediaRead
 from .templates import field_names
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
@@ -37,11 +38,13 @@ SourceFile = tuple[Path, Path]  # a file and its build root
 
 @dataclass(frozen=True)
 class FileWork:
-    """What one source file gave: its good notes rendered, how many it had, its problems."""
+    """What one source file gave: its good notes rendered, how many it had, its problems,
+    and the image files its notes read (which the render cache checks again)."""
 
     rendered: list[RenderedNote]
     parsed: int
     problems: list[Problem]
+    reads: tuple[MediaRead, ...] = ()
 
 
 def render_files(
@@ -122,10 +125,9 @@ def render_file(
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    rendered = renderer.Renderer(fields or field_names(), refuse_remote).render_all(
-        tagged, problems
-    )
-    return FileWork(rendered, len(notes), problems.items)
+    render = renderer.Renderer(fields or field_names(), refuse_remote)
+    rendered = render.render_all(tagged, problems)
+    return FileWork(rendered, len(notes), problems.items, tuple(render.reads))
 
 
 def job_count(sources: Sequence[SourceFile]) -> int:

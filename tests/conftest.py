@@ -18,6 +18,15 @@ PNG_BYTES = bytes.fromhex(
 FIXED_TIME = 1_700_000_000.0
 
 
+@pytest.fixture(autouse=True)
+def cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has a cache folder of its own: none writes to the user's real cache,
+    and a test's rebuilds still find what its first build stored."""
+    folder = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("ANKI_TOOLS_CACHE_DIR", str(folder))
+    return folder
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
         "--update-goldens",

@@ -32,6 +32,7 @@ STAGES: dict[str, int] = {
     "card_render": 6,
     "cache": 6,
     "cache_codec": 6,
+    "render_cache": 6,
     "progress": 6,
     "builder": 7,
     "result": 7,

@@ -670,7 +670,7 @@ def test_failed_write_keeps_the_earlier_output_and_no_temp_file(
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(builder, "_zip", disk_full)
-    result = run("build", "notes", "-o", "dist/out.apkg", clean=False)
+    result = run("build", "notes", "-o", "dist/out.apkg", "--no-cache", clean=False)
 
     assert result.exit_code != 0
     assert snapshot(tmp_path / "dist") == before

@@ -88,7 +88,7 @@ def test_their_identities_stay_across_rebuilds_moves_and_deletions(in_tmp: Path)
     before = lock_guids(in_tmp / "deck.lock")
     assert len(set(before.values())) == 3
 
-    again = run("build", "solutions", "--include-readme", "-o", "deck.apkg")
+    again = run("build", "solutions", "--include-readme", "-o", "deck.apkg", "--no-cache")
     assert "6 unchanged" in again.stdout
     assert "warning" not in again.stderr  # said when the card came in, not on every build
     assert lock_guids(in_tmp / "deck.lock") == before

@@ -337,12 +337,13 @@ def test_first_build_prints_the_summary_and_the_changes(project: Path) -> None:
 
 
 def test_an_unchanged_rebuild_changes_nothing(project: Path) -> None:
-    """Building twice: every note unchanged, the same deck bytes."""
+    """Building twice (the second time for real: --no-cache): every note unchanged, the
+    same deck bytes."""
     write(project, PYTHON)
     assert run("build").exit_code == 0
     apkg = project / "decks" / "python.apkg"
     first = apkg.read_bytes()
-    result = run("build")
+    result = run("build", "--no-cache")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "decks/python.apkg: 4 notes, 4 cards, 0 media\n"
@@ -518,10 +519,11 @@ def test_near_duplicate_fronts_warn_with_both_places(project: Path) -> None:
 
 
 def test_a_near_duplicate_pair_in_the_lock_is_not_warned_again(project: Path) -> None:
-    """Once both cards are in the lock, the next build is quiet about them."""
+    """Once both cards are in the lock, the next build (for real: --no-cache) is quiet
+    about them."""
     write(project, {"decks/d.yaml": "sources: notes\n", "notes/a.md": LEN_A, "notes/b.md": LEN_B})
     assert "warning" in run("build").stderr
-    result = run("build")
+    result = run("build", "--no-cache")
     assert result.exit_code == 0, result.output
     assert result.stderr == ""
     assert result.stdout.startswith("decks/d.apkg: 2 notes, 2 cards, 0 media\n")

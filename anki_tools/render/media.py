@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -17,6 +18,16 @@ REMOTE_RE = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//)", re.IGNORECASE)
 # What a browser fetches (the sanitizer has dropped every other scheme from `src`).
 FETCHED_RE = re.compile(r"^(?:https?:|//)", re.IGNORECASE)
 ATTACHMENT = "attachment:"
+
+
+@dataclass(frozen=True)
+class MediaRead:
+    """A file an image reference was found at: what the render cache checks again."""
+
+    located: str  # the path found, before links are followed
+    resolved: str
+    name: str  # the media name, from the content
+    embed: str | None = None  # the target of `![[target]]`, searched for in the root
 
 
 def media_name(data: bytes, suffix: str) -> str:
@@ -39,6 +50,7 @@ class MediaCollector:
         self.problems = problems
         self.refuse_remote = refuse_remote
         self.files: dict[str, Media] = {}
+        self.reads: list[MediaRead] = []  # the files read, for the render cache
         self.part: Part = EMPTY  # the field being rendered, for the line of a message
 
     def resolve(self, reference: str) -> str | None:
@@ -78,25 +90,32 @@ class MediaCollector:
             return self.vault.find(target, note.source.path.parent, note.root)
 
         try:
-            return self._read(reference, target, find, " anywhere in the build root")
+            return self._read(reference, target, find, " anywhere in the build root", target)
         except obsidian.Ambiguous as error:
             self._error(reference, f"image {error}")
             return None
 
     def _read(
-        self, reference: str, relative: str, locate: Callable[[], Path | None], where: str = ""
+        self,
+        reference: str,
+        relative: str,
+        locate: Callable[[], Path | None],
+        where: str = "",
+        embed: str | None = None,
     ) -> str | None:
         if "\x00" in relative:  # no file has such a name; the OS would raise ValueError
             self._error(reference, f"image path '{relative}' holds a NUL character")
             return None
         try:
-            return self._file(reference, relative, locate(), where)
+            return self._file(reference, relative, locate(), where, embed)
         except (OSError, RuntimeError) as error:  # RuntimeError: Python 3.11's symlink loop
             reason = error.strerror if isinstance(error, OSError) else "a loop of symlinks"
             self._error(reference, f"image '{relative}' cannot be read: {reason}")
             return None
 
-    def _file(self, reference: str, relative: str, found: Path | None, where: str) -> str | None:
+    def _file(
+        self, reference: str, relative: str, found: Path | None, where: str, embed: str | None
+    ) -> str | None:
         if found is None:
             self._error(reference, f"image not found: '{relative}'{where}")
             return None
@@ -108,7 +127,9 @@ class MediaCollector:
         if not path.is_file():
             self._error(reference, f"image not found: '{relative}'")
             return None
-        return self._add(path.read_bytes(), path.suffix)
+        name = self._add(path.read_bytes(), path.suffix)
+        self.reads.append(MediaRead(str(found), str(path), name, embed))
+        return name
 
     def _attachment(self, name: str) -> str | None:
         data = self.note.attachments.get(name)

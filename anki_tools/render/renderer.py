@@ -18,7 +18,7 @@ from ..notes import DeckSpec, FieldNames, Kind, Note, Part, RenderedNote, Source
 from ..sanitize import IMAGE_TAG_RE, sanitize
 from ..syntax import body, engine, obsidian, options, titles
 from . import bounds, highlight, mathjax
-from .media import ATTACHMENT, MediaCollector
+from .media import ATTACHMENT, MediaCollector, MediaRead
 
 # Highlighted code waits in a slot while the sanitizer runs. A slot holds a number
 # drawn for this renderer, so text that a note writes to look like one stays text; the
@@ -43,6 +43,7 @@ class Renderer:
         self._vault = obsidian.Vault()
         self._media: MediaCollector | None = None  # the images of the field being rendered
         self._headings: dict[str, str] = {}  # a heading's text → its HTML (_heading_html)
+        self.reads: list[MediaRead] = []  # the image files every note read, in order
 
     def render(self, note: Note, problems: Problems) -> RenderedNote:
         """Render every field of a note to sanitized HTML and collect its images."""
@@ -57,6 +58,7 @@ class Renderer:
         _check_markers_survived(note, fields[names[0]], problems)
         fields[names[3]] = source_field(note)
         context = self._context_html(note, media)
+        self.reads += media.reads
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
         # Later stages need the fields' text and markers, not their tokens: let them go.

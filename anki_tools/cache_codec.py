@@ -1,0 +1,239 @@
+"""One file's work ↔ a render cache entry: versioned, and checked value by value.
+
+An entry is one line of JSON, then the HTML of every field, one after the other, as
+UTF-8 (the JSON gives each field's length): the HTML is most of an entry, and slicing
+it out is many times faster than reading it as JSON strings full of escaped quotes.
+JSON, not pickle: an entry is data whatever is written in the cache folder, and a
+wrong value (a truncated file, an older format, a hand edit) is `BadEntry`, which the
+cache takes for a miss. Lists rather than objects keep entries small and fast to read.
+A note's notebook attachments are not kept (no stage after rendering reads them: the
+images they became are the note's media, which are kept).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, Severity
+from .notes import Kind, Markers, Media, Note, Part, RenderedNote, Source
+from .render.media import MediaRead
+from .workers import FileWork
+
+FORMAT = 3
+NO_MARKERS = Markers()
+KINDS = {kind.value: kind for kind in Kind}
+SEVERITIES = {severity.value: severity for severity in Severity}
+
+
+class BadEntry(ValueError):
+    """An entry that cannot be what the cache wrote."""
+
+
+def encode(work: FileWork, key: str) -> bytes:
+    """The entry for one file's work."""
+    read_names = {read.name for read in work.reads}
+    html: list[bytes] = []
+    entry = {
+        "format": FORMAT,
+        "key": key,
+        "parsed": work.parsed,
+        "problems": [problem_json(p) for p in work.problems],
+        "reads": [[r.located, r.resolved, r.name, r.embed] for r in work.reads],
+        "notes": [_rendered(r, read_names, html) for r in work.rendered],
+    }
+    head = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return b"".join([head, b"\n", *html])  # JSON text holds no raw newline
+
+
+def decode(data: bytes, key: str) -> tuple[list[MediaRead], Callable[[dict[str, bytes]], FileWork]]:
+    """The entry's image reads (to check before using it) and a function giving its
+    work from the images' contents by media name."""
+    try:
+        head, _, html = data.partition(b"\n")
+        entry = json.loads(head)
+        if entry["format"] != FORMAT or entry["key"] != key:
+            raise BadEntry("another format or key")
+        reads = [
+            MediaRead(_str(a), _str(b), _str(c), _opt(d, str)) for a, b, c, d in entry["reads"]
+        ]
+        problems = [problem_from_json(p) for p in entry["problems"]]
+        parsed = entry["parsed"]
+        notes = entry["notes"]
+        if not isinstance(parsed, int) or not isinstance(notes, list):
+            raise BadEntry("parsed")
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+        raise BadEntry(str(error)) from error
+
+    def work(images: dict[str, bytes]) -> FileWork:
+        fields = _FieldReader(html)
+        try:
+            rendered = [_to_rendered(item, images, fields) for item in notes]
+            fields.check_end()
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+            raise BadEntry(str(error)) from error
+        return FileWork(rendered, parsed, problems, tuple(reads))
+
+    return reads, work
+
+
+def source_json(source: Source) -> list[Any]:
+    return [str(source.path), source.line, source.cell]
+
+
+def source_from_json(value: Any) -> Source:
+    path, line, cell = value
+    return Source(_path(_str(path)), _opt(line, int), _opt(cell, int))
+
+
+@lru_cache(maxsize=1024)
+def _path(text: str) -> Path:
+    """One Path for the many notes of a file (making a Path costs more than the note)."""
+    return Path(text)
+
+
+def problem_json(problem: Problem) -> list[Any]:
+    return [source_json(problem.source), problem.message, problem.severity.value]
+
+
+def problem_from_json(value: Any) -> Problem:
+    source, message, severity = value
+    return Problem(source_from_json(source), _str(message), SEVERITIES[severity])
+
+
+def _part(part: Part, written: str) -> list[Any]:
+    """A field as parsed; its text only when it is not the note's (it nearly always is)."""
+    markers = part.markers
+    return [
+        None if part.text == written else part.text,
+        part.line,
+        sorted(markers.clozes),
+        markers.typein,
+        [list(problem) for problem in markers.problems],
+    ]
+
+
+def _to_part(value: Any, written: str) -> Part:
+    text, line, clozes, typein, problems = value
+    if clozes or typein or problems:
+        markers = Markers(
+            frozenset(_int(number) for number in clozes),
+            bool(typein),
+            tuple((_opt(at, int), _str(message)) for at, message in problems),
+        )
+    else:
+        markers = NO_MARKERS
+    return Part(written if text is None else _str(text), _opt(line, int), (), markers)
+
+
+class _FieldReader:
+    """The fields' HTML after an entry's JSON, read in the order it was written."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.at = 0
+
+    def take(self, length: Any) -> str:
+        end = self.at + _int(length)
+        if length < 0 or end > len(self.data):
+            raise BadEntry("the fields end early")
+        text = str(self.data[self.at : end], "utf-8", "surrogatepass")
+        self.at = end
+        return text
+
+    def check_end(self) -> None:
+        if self.at != len(self.data):
+            raise BadEntry("more after the fields")
+
+
+def _rendered(rendered: RenderedNote, read_names: set[str], html: list[bytes]) -> list[Any]:
+    note = rendered.note
+    texts = (note.front, note.back, note.hint)
+    media = [
+        [m.name, None if m.name in read_names else base64.b64encode(m.data).decode("ascii")]
+        for m in rendered.media
+    ]
+    return [
+        note.kind.value,
+        [note.front, note.back, note.hint, note.deck, note.title, str(note.root)],
+        list(note.tags),
+        source_json(note.source),
+        [note.explicit_id, note.cell_id, note.url, note.code_language],
+        [[level, text] for level, text in note.parents],
+        None
+        if note.parts is None
+        else [_part(p, w) for p, w in zip(note.parts, texts, strict=True)],
+        _fields(rendered.fields, html),
+        media,
+        list(rendered.context),
+    ]
+
+
+def _fields(fields: dict[str, str], html: list[bytes]) -> list[list[Any]]:
+    """Each field's name and length; its HTML goes after the JSON."""
+    names = []
+    for name, text in fields.items():
+        data = text.encode("utf-8", "surrogatepass")
+        html.append(data)
+        names.append([name, len(data)])
+    return names
+
+
+def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> RenderedNote:
+    kind, texts, tags, source, ids, parents, parts, fields, media, context = value
+    front, back, hint, deck, title, root = (_str(text) for text in texts)
+    explicit_id, cell_id, url, code_language = (_opt(item, str) for item in ids)
+    note = Note(
+        kind=KINDS[kind],
+        front=front,
+        back=back,
+        hint=hint,
+        deck=deck,
+        tags=tuple(_str(tag) for tag in tags),
+        source=source_from_json(source),
+        title=title,
+        root=_path(root),
+        explicit_id=explicit_id,
+        cell_id=cell_id,
+        url=url,
+        code_language=code_language,
+        parents=tuple((_int(level), _str(text)) for level, text in parents),
+        parts=None if parts is None else _three_parts(parts, (front, back, hint)),
+    )
+    fields = {_str(name): html.take(length) for name, length in fields}
+    files = tuple(_to_media(name, data, images) for name, data in media)
+    first, second = context
+    return RenderedNote(note, fields, files, (_str(first), _str(second)))
+
+
+def _three_parts(value: Any, texts: tuple[str, str, str]) -> tuple[Part, Part, Part]:
+    front, back, hint = value
+    return _to_part(front, texts[0]), _to_part(back, texts[1]), _to_part(hint, texts[2])
+
+
+def _to_media(name: Any, data: Any, images: dict[str, bytes]) -> Media:
+    if data is None:
+        return Media(_str(name), images[name])
+    return Media(_str(name), base64.b64decode(_str(data), validate=True))
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadEntry("not a string")
+    return value
+
+
+def _int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise BadEntry("not a number")
+    return value
+
+
+def _opt(value: Any, kind: type[Any]) -> Any:
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise BadEntry(f"not a {kind.__name__}")
+    return value
