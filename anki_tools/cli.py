@@ -194,6 +194,84 @@ def preview(
     sys.exit(_report(_run(lambda: pipeline.preview(paths, output, options))))
 
 
+@main.command(name="sync")
+@click.argument("paths", nargs=-1, type=SourcePaths)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what sync would do to the collection; change nothing."
+)
+@click.option(
+    "--delete-removed",
+    is_flag=True,
+    help="Delete the notes of cards gone from the sources (listed first) instead of "
+    "tagging them anki-tools::removed and suspending them.",
+)
+@click.option("--force", is_flag=True, help="Overwrite notes edited in Anki since the last sync.")
+@click.option(
+    "--collection",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The collection.anki2 to sync into (default: the Anki profile Anki opens).",
+)
+@click.option(
+    "--allow-upgrade",
+    is_flag=True,
+    help="Let the anki package upgrade an older collection's schema.",
+)
+def sync_command(
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    delete_removed: bool,
+    force: bool,
+    collection: Path | None,
+    allow_upgrade: bool,
+) -> None:
+    """Build PATHS (or every deck config) as build does, then apply the decks to your
+    Anki collection: adds, updates, moves and removes cards (see docs/sync.md)."""
+    from .sync import plan as sync_plan  # deferred: the anki package only for a sync
+    from .sync import run as sync_run
+
+    options = BuildOptions(dry_run=dry_run)
+    configs = _deck_configs(paths)
+    if configs is None:
+        _check_paths(paths)
+        output = Path(f"{_default_name(paths)}.apkg")
+        plans = [_run_plan(lambda: pipeline.plan_paths(paths, replace(options, output=output)))]
+    else:
+        plans = [_plan_config(path, options, check_only=False) for path in configs]
+        pipeline.refuse_shared_guids([p for p in plans if isinstance(p, pipeline.PlannedDeck)])
+    status, decks = 0, []
+    for plan in plans:
+        finished = _finish(plan)
+        if isinstance(finished, AnkiToolsError):
+            click.echo(str(finished), err=True)
+            status = max(status, finished.exit_code)
+            continue
+        status = max(status, _report(finished))
+        built = finished.written or dry_run
+        if isinstance(plan, pipeline.PlannedDeck) and plan.stamped and plan.output and built:
+            decks.append(sync_run.DeckToSync(plan.output, plan.stamped))
+    if not decks:  # nothing built: the collection is not opened
+        sys.exit(status or 1)
+    request = sync_plan.Request(force=force, delete_removed=delete_removed)
+    sync_options = sync_run.SyncOptions(dry_run, request, collection, allow_upgrade)
+    try:
+        result = sync_run.sync_direct(decks, sync_options)
+    except AnkiToolsError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(max(status, 1 if result.failed else 0))
+
+
+def _run_plan(step: Callable[[], pipeline.PlannedDeck]) -> pipeline.PlannedDeck | AnkiToolsError:
+    try:
+        return step()
+    except AnkiToolsError as error:
+        return error
+
+
 def _run(step: Callable[[], BuildResult]) -> BuildResult:
     """The one place an error of ours ends a command: `Error: path:line: message` on
     stderr (as click shows its own errors) and the error's exit code."""

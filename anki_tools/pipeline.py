@@ -19,6 +19,7 @@ from .notes import (
     ReadOptions,
     RenderedNote,
     Source,
+    StampedNote,
     display_path,
 )
 from .render.renderer import Renderer, deck_description
@@ -26,7 +27,13 @@ from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
-from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
+from .templates import (
+    DEFAULT_THEME,
+    NoteType,
+    field_names,
+    load_note_types,
+    unknown_theme,
+)
 
 Progress = Callable[[int], None]
 
@@ -180,9 +187,16 @@ def build_paths(
 ) -> BuildResult:
     """The one entry point for sources given as paths: `build`'s options in one piece,
     as the command line has them."""
+    return plan_paths(paths, options, progress).finish()
+
+
+def plan_paths(
+    paths: Iterable[Path], options: BuildOptions, progress: Progress | None = None
+) -> PlannedDeck:
+    """`build_paths` up to writing (sync writes the deck, then applies it)."""
     problems = Problems()
     good = _render_all(list(paths), problems, progress, "build", options)
-    return build_rendered(good, problems, options)
+    return plan_rendered(good, problems, options)
 
 
 def build_deck(
@@ -260,6 +274,17 @@ def build_rendered(
     return plan_rendered(good, problems, options, descriptions).finish()
 
 
+@dataclass(frozen=True)
+class StampedDeck:
+    """What the deck's package is made of, for sync to write a package of some of it."""
+
+    notes: list[StampedNote]
+    note_types: dict[Kind, NoteType]
+    note_type_modified: dict[Kind, int]
+    descriptions: dict[str, str] | None
+    contents: dict[str, str]  # guid → the lock's content hash
+
+
 @dataclass
 class PlannedDeck:
     """A deck stamped from its lock and ready to write, with the guids it gives out."""
@@ -273,6 +298,7 @@ class PlannedDeck:
     dry_run: bool = False
     keep_going: bool = False
     shared: bool = False  # a guid another deck of the run gives out too
+    stamped: StampedDeck | None = None  # None: a check, or the lock could not be read
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
@@ -331,6 +357,10 @@ def plan_rendered(
         keep_going=options.keep_going,
     )
     planned.guids = plan.guid_places(display_path(output))
+    contents = {entry.guid: entry.content for entry in plan.lock.notes}
+    planned.stamped = StampedDeck(
+        plan.notes, note_types, plan.note_type_modified, descriptions, contents
+    )
     if not options.dry_run and good:
 
         def write() -> None:
