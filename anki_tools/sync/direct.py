@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SyncError
 from ..notes import Source
 from .backend import (
     IMPORT_OPTIONS,
@@ -25,7 +26,7 @@ from .backend import (
     ImportCounts,
     fields_hash,
 )
-from .state import StateError, collection_folder
+from .state import collection_folder
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -33,10 +34,6 @@ if TYPE_CHECKING:
 KEEP_BACKUPS = 5
 INSTALL_HINT = 'the direct mode needs the `anki` package: pip install "anki-tools[sync]"'
 CHUNK = 500  # guids per query: SQLite's limit on parameters is far above
-
-
-class CollectionError(StateError):
-    """The collection cannot be found, opened or written."""
 
 
 def anki_base() -> Path:
@@ -58,7 +55,7 @@ def default_collection(base: Path | None = None) -> Path:
     if len(names) != 1:
         names = [name for name in [_last_profile(base / "prefs21.db")] if name in names]
     if len(names) != 1:
-        raise CollectionError(
+        raise SyncError(
             "cannot tell which Anki profile to sync into: give its collection with "
             "--collection PATH (a profile's folder holds collection.anki2)",
             Source(base),
@@ -119,22 +116,22 @@ def schema_version(path: Path) -> int:
     Anki holds the file in an exclusive lock while a profile is open: then this refuses."""
     where = Source(path)
     if not path.is_file():
-        raise CollectionError("no collection here: is this a profile's collection.anki2?", where)
+        raise SyncError("no collection here: is this a profile's collection.anki2?", where)
     try:
         with _read_only(path) as connection:
             row = connection.execute("SELECT ver FROM col").fetchone()
     except sqlite3.OperationalError as error:
         if "locked" in str(error):
-            raise CollectionError(
+            raise SyncError(
                 "the collection is open in Anki (it is locked): close Anki, or sync "
                 "through AnkiConnect while Anki runs",
                 where,
             ) from error
-        raise CollectionError(f"not an Anki collection ({error})", where) from error
+        raise SyncError(f"not an Anki collection ({error})", where) from error
     except sqlite3.DatabaseError as error:
-        raise CollectionError(f"not an Anki collection ({error})", where) from error
+        raise SyncError(f"not an Anki collection ({error})", where) from error
     if not row or not isinstance(row[0], int):
-        raise CollectionError("not an Anki collection (no schema version)", where)
+        raise SyncError("not an Anki collection (no schema version)", where)
     return row[0]
 
 
@@ -154,13 +151,13 @@ def check_schema(path: Path, allow_upgrade: bool) -> None:
     """Refuse a collection the `anki` package would change the schema of."""
     have, written = schema_version(path), written_schema()
     if have > written:
-        raise CollectionError(
+        raise SyncError(
             f"the collection's schema ({have}) is newer than the installed anki package "
             f"writes ({written}): upgrade it (pip install -U anki) to match your Anki",
             Source(path),
         )
     if have < written and not allow_upgrade:
-        raise CollectionError(
+        raise SyncError(
             f"the installed anki package would upgrade this collection's schema from {have} "
             f"to {written}, which older Anki versions cannot open: --allow-upgrade if your "
             "Anki is as new as the anki package (sync backs the collection up first)",
@@ -180,11 +177,13 @@ def back_up(path: Path, key: str) -> Path:
             copy = sqlite3.connect(target)
             try:
                 source.backup(copy)
+                # One file, as Anki's own backups are: a copy in WAL mode needs its -wal.
+                copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
     except sqlite3.Error as error:
         target.unlink(missing_ok=True)
-        raise CollectionError(f"cannot back up the collection: {error}", Source(path)) from error
+        raise SyncError(f"cannot back up the collection: {error}", Source(path)) from error
     for old in sorted(folder.glob("collection-*.anki2"))[:-KEEP_BACKUPS]:
         old.unlink()
     return target
@@ -195,7 +194,7 @@ def _collection_class() -> type[Collection]:
     try:
         from anki.collection import Collection
     except ImportError as error:
-        raise CollectionError(INSTALL_HINT) from error
+        raise SyncError(INSTALL_HINT) from error
     return Collection
 
 
@@ -210,7 +209,7 @@ class DirectBackend:
         try:
             self.col = collection_class(str(self.path))
         except DBError as error:  # Anki opened it after the check
-            raise CollectionError(f"cannot open the collection: {error}", Source(path)) from error
+            raise SyncError(f"cannot open the collection: {error}", Source(path)) from error
 
     @property
     def key(self) -> str:

@@ -2,7 +2,7 @@
 deck, note id and the note's modified time and fields hash right after writing.
 
 It lives outside the repo, in the user's data directory (`data_dir()`), one JSON file per
-collection. It is read as hostile input: anything but the exact format is a `StateError`
+collection. It is read as hostile input: anything but the exact format is a `SyncError`
 naming the file (sync stops rather than guess: a forgotten note would be overwritten or
 never removed); moving the file away starts afresh, as a first sync."""
 
@@ -16,17 +16,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import AnkiToolsError
+from ..errors import SyncError
 from ..files import write_atomically
 from ..notes import Source
 
 FORMAT = "anki-tools sync state"
 VERSION = 1
 MAX_STATE_BYTES = 64 * 1024 * 1024  # far beyond any deck; a bigger file is not ours
-
-
-class StateError(AnkiToolsError):
-    """Sync's state file is not what sync writes, or sync cannot open a collection."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +78,7 @@ def read_state(key: str) -> SyncState:
     except FileNotFoundError:
         return SyncState(key)
     except OSError as error:
-        raise StateError(f"cannot read sync's state: {error.strerror}", Source(path)) from error
+        raise SyncError(f"cannot read sync's state: {error.strerror}", Source(path)) from error
     except (ValueError, RecursionError) as error:  # not JSON, or not UTF-8
         raise _bad(path, "is not JSON") from error
     return _parse(data, key, path)
@@ -141,8 +137,8 @@ def _note(entry: Any, guid: str, path: Path) -> SyncedNote:
     return SyncedNote(**entry)
 
 
-def _bad(path: Path, message: str) -> StateError:
-    return StateError(
+def _bad(path: Path, message: str) -> SyncError:
+    return SyncError(
         f"{message}: move it away to start afresh (sync then treats the collection as "
         "never synced, and will not find cards removed since)",
         Source(path),
