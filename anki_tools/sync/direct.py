@@ -169,7 +169,12 @@ def back_up(path: Path, key: str) -> Path:
     """A consistent copy of the collection file beside sync's state; the last
     `KEEP_BACKUPS` are kept. Restore one by copying it over collection.anki2 (Anki closed)."""
     folder = collection_folder(key) / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SyncError(
+            f"cannot make the backup folder: {error.strerror}", Source(folder)
+        ) from error
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     target = folder / f"collection-{stamp}.anki2"
     try:
@@ -196,6 +201,13 @@ def _collection_class() -> type[Collection]:
     except ImportError as error:
         raise SyncError(INSTALL_HINT) from error
     return Collection
+
+
+def anki_errors() -> tuple[type[Exception], ...]:
+    """What the `anki` package raises when a collection cannot be read or written."""
+    from anki.errors import BackendError
+
+    return (BackendError, OSError)
 
 
 class DirectBackend:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import Problem, Severity, printable
+from ..errors import Problem, Severity, SyncError, printable
 from ..notes import Source, StampedNote, display_path
 from ..pipeline import StampedDeck
 from . import direct
@@ -110,11 +110,15 @@ def sync_direct(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult
         result.backup = direct.back_up(path, key)
     backend = direct.DirectBackend(path)
     try:
-        result.decks = sync_decks(backend, state, decks, options)
+        for deck in decks:  # the state keeps each deck that was applied, whatever follows
+            result.decks += sync_decks(backend, state, [deck], options)
+    except direct.anki_errors() as error:  # a full disk, a broken collection
+        backup = f" (it was backed up before this sync: {result.backup})" if result.backup else ""
+        raise SyncError(f"Anki could not apply the deck: {error}{backup}", Source(path)) from error
     finally:
         backend.close()
-    if not options.dry_run:
-        write_state(state)
+        if not options.dry_run:
+            write_state(state)
     return result
 
 

@@ -93,7 +93,10 @@ def write_state(state: SyncState) -> None:
     }
     data = {"format": FORMAT, "version": VERSION, "collection": state.collection, "decks": decks}
     text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
+    try:
+        write_atomically(path, lambda target: target.write_text(text, encoding="utf-8"))
+    except OSError as error:
+        raise SyncError(f"cannot write sync's state: {error.strerror}", Source(path)) from error
 
 
 _FIELDS: dict[str, type] = {
