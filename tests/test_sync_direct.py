@@ -356,3 +356,47 @@ def test_without_the_anki_package_sync_says_how_to_install_it(project: Path) -> 
     assert done.returncode == 1
     assert 'pip install "anki-tools[sync]"' in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def collection_rows(path: Path) -> dict[str, list[list[object]]]:
+    """What a learner's collection holds of notes, cards, decks and note types, without
+    the ids and times that differ between any two imports."""
+    with opened_at(path) as col:
+        return {
+            "notes": col.db.all("SELECT guid, mid, mod, flds, tags FROM notes ORDER BY guid"),
+            "cards": col.db.all(
+                "SELECT n.guid, c.ord, d.name, c.queue, c.type FROM cards c "
+                "JOIN notes n ON n.id = c.nid JOIN decks d ON d.id = c.did ORDER BY n.guid, c.ord"
+            ),
+            "note types": col.db.all("SELECT name FROM notetypes ORDER BY name"),
+            "our note types": col.db.all(
+                "SELECT id, name, mtime_secs FROM notetypes WHERE name LIKE 'anki-tools %'"
+            ),
+        }
+
+
+@contextmanager
+def opened_at(path: Path) -> Iterator[Collection]:
+    col = Collection(str(path))
+    try:
+        yield col
+    finally:
+        col.close()
+
+
+def test_the_direct_import_matches_the_importer_ankiconnect_runs(project: Path) -> None:
+    """AnkiConnect's importPackage runs `anki.importing.AnkiPackageImporter` (Anki's
+    modern importer with its options): the direct mode's import leaves a collection in the
+    same state, a first time and for an update."""
+    from anki.importing import AnkiPackageImporter
+
+    other = Path("other/collection.anki2")
+    other.parent.mkdir()
+    Collection(str(other)).close()
+    for text in (FIRST, FIRST.replace("Four.", "Four, updated.")):
+        write_notes(text)
+        sync_ok()
+        with opened_at(other) as col:
+            AnkiPackageImporter(col, str(Path("notes.apkg").absolute())).run()
+        assert collection_rows(other) == collection_rows(COLLECTION)
+    assert "Four, updated." in str(collection_rows(COLLECTION)["notes"])

@@ -249,8 +249,11 @@ class DirectBackend:
         if note_ids:
             id_marks = ",".join("?" * len(note_ids))
             query = f"SELECT id, nid, did FROM cards WHERE nid IN ({id_marks}) ORDER BY ord"
+            decks: dict[int, str] = {}  # a name per deck, not per card
             for card_id, note_id, deck_id in db.all(query, *note_ids):
-                cards[note_id].append(CollectionCard(card_id, self.col.decks.name(deck_id)))
+                if deck_id not in decks:
+                    decks[deck_id] = self.col.decks.name(deck_id)
+                cards[note_id].append(CollectionCard(card_id, decks[deck_id]))
         found = {}
         for note_id, guid, note_type_id, modified, fields, tags in rows:
             tag_list = tuple(self.col.tags.split(tags))
