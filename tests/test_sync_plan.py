@@ -192,3 +192,16 @@ def test_fields_hash_sees_fields_order_and_tags_but_not_tag_order() -> None:
     assert fields_hash(["a", "b"], []) != fields_hash(["b", "a"], [])
     assert fields_hash(["a"], ["x"]) != fields_hash(["a"], [])
     assert fields_hash(["a\x1fb"], []) != fields_hash(["a", "b"], [])
+
+
+def test_a_backend_that_cannot_tell_modified_times_sees_edits_by_fields() -> None:
+    """AnkiConnect's notesInfo has no modified time: edits show in fields and tags, and
+    an update is made newer than what sync last wrote."""
+    old, new = built(content="c1"), built(content="c2", modified=100)
+    unknown = replace(in_anki(old), modified=None)
+    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": unknown}, OURS)
+    assert plan.updated == (Update(new, 151),)
+    edited = replace(unknown, fields_hash="edited")
+    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": edited}, OURS)
+    assert plan.skipped == (Skip(new, EDITED),)
+    assert plan_sync({}, [new], {"g1": replace(edited)}, OURS).updated == (Update(new, 100),)

@@ -32,7 +32,9 @@ class CollectionNote:
 
     note_id: int
     note_type_id: int
-    modified: int  # seconds, as Anki's `notes.mod`
+    # Seconds, as Anki's `notes.mod`; None when the backend cannot tell (AnkiConnect's
+    # notesInfo has no modified time): edits are then seen by fields and tags alone.
+    modified: int | None
     fields_hash: str  # `fields_hash` of its fields and tags
     cards: tuple[CollectionCard, ...]
     tags: tuple[str, ...] = ()

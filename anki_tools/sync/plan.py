@@ -134,11 +134,11 @@ def _plan_note(
     if found.note_type_id not in note_type_ids:
         out["skipped"].append(Skip(note, OTHER_TYPE))
         return
-    newer = max(note.modified, found.modified + 1)
+    newer = max(note.modified, _lower_bound(found, entry) + 1)
     if entry is None:  # in the collection, but not by sync: a build imported by hand
         if found.fields_hash == note.fields_hash:
             out["unchanged"].append(note)
-        elif found.modified >= note.modified and not request.force:
+        elif (found.modified or 0) >= note.modified and not request.force:
             out["skipped"].append(Skip(note, NEWER))
         else:
             out["updated"].append(Update(note, newer))
@@ -184,4 +184,14 @@ def _plan_removal(
 
 
 def _edited(entry: SyncedNote, found: CollectionNote) -> bool:
-    return found.modified != entry.modified or found.fields_hash != entry.fields_hash
+    moved_on = found.modified is not None and found.modified != entry.modified
+    return moved_on or found.fields_hash != entry.fields_hash
+
+
+def _lower_bound(found: CollectionNote, entry: SyncedNote | None) -> int:
+    """The collection's modified time of the note, or, when the backend cannot tell,
+    the last one sync saw (0 for a note it never wrote: then the build's time decides,
+    as for a plain import)."""
+    if found.modified is not None:
+        return found.modified
+    return entry.modified if entry is not None else 0

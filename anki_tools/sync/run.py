@@ -213,6 +213,7 @@ def _new_state(
     """What sync wrote, as the collection has it now. A note that should be there and
     is not, or did not take the new fields, is an error: something was not applied."""
     new = dict(synced)
+    times = plan.package()  # what the package carried, when the backend cannot tell
     written = [*plan.added, *(u.note for u in plan.updated), *plan.unchanged]
     for note in written:
         found = after.get(note.guid)
@@ -225,7 +226,7 @@ def _new_state(
             found.note_id,
             note.content,
             note.deck,
-            found.modified,
+            _modified(found, times.get(note.guid, _synced_time(synced, note))),
             found.fields_hash,
             str(note.source),
             note.title,
@@ -237,17 +238,24 @@ def _new_state(
         found = after.get(removal.guid)
         if removal.delete and found is None:
             del new[removal.guid]
-        elif found is not None:
+        elif found is not None and not removal.delete:
+            modified = _modified(found, removal.synced.modified)
             new[removal.guid] = replace(
-                removal.synced, removed=True, modified=found.modified, fields_hash=found.fields_hash
+                removal.synced, removed=True, modified=modified, fields_hash=found.fields_hash
             )
         else:
-            done.not_applied.append(
-                Problem(
-                    Source(Path(removal.synced.source)),
-                    "this removed card is no longer in the collection",
-                )
-            )
+            what = "still in the collection" if found else "no longer in the collection"
+            place = Source(Path(removal.synced.source))  # `notes/a.md:12` as it was
+            done.not_applied.append(Problem(place, f"this removed card is {what}"))
     for guid in plan.gone:
         new.pop(guid, None)
     return new
+
+
+def _modified(found: CollectionNote, otherwise: int) -> int:
+    return found.modified if found.modified is not None else otherwise
+
+
+def _synced_time(synced: dict[str, SyncedNote], note: BuildNote) -> int:
+    entry = synced.get(note.guid)
+    return entry.modified if entry is not None else note.modified
