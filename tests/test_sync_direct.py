@@ -5,6 +5,7 @@ collection Anki holds open, backups, dry runs and a broken state file."""
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import subprocess
 import sys
@@ -249,7 +250,7 @@ def count_notes(backup: Path) -> int:
 
 def test_each_sync_backs_up_the_collection_and_keeps_the_last_five(project: Path) -> None:
     sync_ok()
-    key = str(COLLECTION.absolute())
+    key = os.path.realpath(COLLECTION)
     folder = state_path(key).parent / "backups"
     (first,) = folder.iterdir()
     assert count_notes(first) == 0  # the collection as it was: empty
@@ -270,11 +271,11 @@ def test_a_dry_run_changes_nothing_and_prints_the_plan(project: Path) -> None:
     write_notes("## What is 2 + 2?\n\nFour!\n\n## What is 3 + 3?\n\nSix.\n")
     write_notes("## What is 5 + 5?\n\nTen.\n", "b.md")
     before = digest(COLLECTION), COLLECTION.stat().st_mtime_ns
-    state_before = digest(state_path(str(COLLECTION.absolute())))
+    state_before = digest(state_path(os.path.realpath(COLLECTION)))
     lock_before = digest(Path("notes.lock"))
     result = sync_ok("--dry-run")
     assert (digest(COLLECTION), COLLECTION.stat().st_mtime_ns) == before
-    assert digest(state_path(str(COLLECTION.absolute()))) == state_before
+    assert digest(state_path(os.path.realpath(COLLECTION))) == state_before
     assert digest(Path("notes.lock")) == lock_before
     lines = result.stdout.splitlines()
     start = lines.index("would sync into profile/collection.anki2")
@@ -291,7 +292,7 @@ def test_a_dry_run_changes_nothing_and_prints_the_plan(project: Path) -> None:
 
 def test_a_corrupt_state_file_stops_sync_with_its_path(project: Path) -> None:
     sync_ok()
-    path = state_path(str(COLLECTION.absolute()))
+    path = state_path(os.path.realpath(COLLECTION))
     before = digest(COLLECTION)
     for broken in (b"{not json", b'{"format": "anki-tools sync state", "version": 1}', b"\xff"):
         path.write_bytes(broken)
@@ -312,6 +313,9 @@ def test_an_older_schema_is_upgraded_only_when_allowed(project: Path) -> None:
     refused = sync()
     assert refused.exit_code == 1
     assert "would upgrade this collection's schema from 11" in refused.stderr
+    assert digest(COLLECTION) == before
+    planned = sync_ok("--allow-upgrade", "--dry-run")  # a dry run reads a copy
+    assert "3 added" in planned.stdout
     assert digest(COLLECTION) == before
     assert "3 added" in sync_ok("--allow-upgrade").stdout
     assert direct.schema_version(COLLECTION) == direct.written_schema()

@@ -176,7 +176,15 @@ def back_up(path: Path, key: str) -> Path:
             f"cannot make the backup folder: {error.strerror}", Source(folder)
         ) from error
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = folder / f"collection-{stamp}.anki2"
+    target = copy_collection(path, folder / f"collection-{stamp}.anki2")
+    for old in sorted(folder.glob("collection-*.anki2"))[:-KEEP_BACKUPS]:
+        old.unlink()
+    return target
+
+
+def copy_collection(path: Path, target: Path) -> Path:
+    """Copy the collection file with SQLite's backup API (consistent, whatever its
+    journal), as one file."""
     try:
         with _read_only(path) as source:
             copy = sqlite3.connect(target)
@@ -188,10 +196,14 @@ def back_up(path: Path, key: str) -> Path:
                 copy.close()
     except sqlite3.Error as error:
         target.unlink(missing_ok=True)
-        raise SyncError(f"cannot back up the collection: {error}", Source(path)) from error
-    for old in sorted(folder.glob("collection-*.anki2"))[:-KEEP_BACKUPS]:
-        old.unlink()
+        raise SyncError(f"cannot copy the collection: {error}", Source(path)) from error
     return target
+
+
+def collection_key(path: Path) -> str:
+    """The collection's key for sync's state: its real absolute path (a link to it, or
+    another way to write the path, is the same collection)."""
+    return os.path.realpath(path)
 
 
 def _collection_class() -> type[Collection]:
@@ -213,8 +225,10 @@ def anki_errors() -> tuple[type[Exception], ...]:
 class DirectBackend:
     """A collection file opened with the `anki` package; `close()` when done."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, key: str | None = None) -> None:
+        """`key`: the collection's, when `path` is a copy of it (a dry run's)."""
         self.path = path.absolute()
+        self._key = key or collection_key(path)
         collection_class = _collection_class()
         from anki.errors import DBError
 
@@ -225,7 +239,7 @@ class DirectBackend:
 
     @property
     def key(self) -> str:
-        return str(self.path)
+        return self._key
 
     def close(self) -> None:
         self.col.close()

@@ -3,6 +3,7 @@ applied (or only shown, for a dry run), and the summary."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -103,23 +104,37 @@ def sync_direct(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult
     """Sync into a collection file with Anki closed: check it, back it up, apply, save."""
     path = (options.collection or direct.default_collection()).absolute()
     direct.check_schema(path, options.allow_upgrade)  # refuses a collection Anki has open
-    key = str(path)
+    key = direct.collection_key(path)
     state = read_state(key)
     result = SyncResult(path, options.dry_run)
-    if not options.dry_run:
-        result.backup = direct.back_up(path, key)
-    backend = direct.DirectBackend(path)
+    with tempfile.TemporaryDirectory(prefix="anki-tools-sync-") as scratch:
+        if options.dry_run:  # a copy: opening a collection may upgrade it, and must not
+            opened = direct.copy_collection(path, Path(scratch) / "collection.anki2")
+        else:
+            opened = path
+            result.backup = direct.back_up(path, key)
+        _apply_all(direct.DirectBackend(opened, key), state, decks, options, result)
+    return result
+
+
+def _apply_all(
+    backend: direct.DirectBackend,
+    state: SyncState,
+    decks: Sequence[DeckToSync],
+    options: SyncOptions,
+    result: SyncResult,
+) -> None:
     try:
         for deck in decks:  # the state keeps each deck that was applied, whatever follows
             result.decks += sync_decks(backend, state, [deck], options)
     except direct.anki_errors() as error:  # a full disk, a broken collection
         backup = f" (it was backed up before this sync: {result.backup})" if result.backup else ""
-        raise SyncError(f"Anki could not apply the deck: {error}{backup}", Source(path)) from error
+        where = Source(result.collection)
+        raise SyncError(f"Anki could not apply the deck: {error}{backup}", where) from error
     finally:
         backend.close()
         if not options.dry_run:
             write_state(state)
-    return result
 
 
 def sync_decks(
@@ -132,7 +147,7 @@ def sync_decks(
 def _sync_deck(
     backend: Backend, state: SyncState, deck: DeckToSync, options: SyncOptions
 ) -> DeckSync:
-    key = str(deck.output.absolute())
+    key = os.path.realpath(deck.output)  # the deck, as sync's state names it
     stamped = deck.stamped
     synced = state.decks.get(key, {})
     build = [_build_note(note, stamped) for note in stamped.notes]
