@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from .notes import CELL_MODES, DeckSpec, ReadOptions, display_path
 from .pipeline import BuildOptions, Progress
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names, unknown_theme
+
+if TYPE_CHECKING:
+    from .sync.run import DeckToSync
 
 # Below this many files a build takes about a second: no progress bar.
 PROGRESS_MIN_FILES = 50
@@ -229,6 +232,28 @@ def sync_command(
     from .sync import plan as sync_plan  # deferred: the anki package only for a sync
     from .sync import run as sync_run
 
+    status, decks = _build_for_sync(paths, dry_run)
+    if not decks:  # nothing built: the collection is not opened
+        sys.exit(status or 1)
+    request = sync_plan.Request(force=force, delete_removed=delete_removed)
+    options = sync_run.SyncOptions(dry_run, request, collection, allow_upgrade)
+    try:
+        result = sync_run.sync_direct(decks, options)
+    except AnkiToolsError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(max(status, 1 if result.failed else 0))
+
+
+def _build_for_sync(paths: tuple[Path, ...], dry_run: bool) -> tuple[int, list[DeckToSync]]:
+    """Build as `build` does, reporting each deck as it does; the decks built without
+    errors (planned, for a dry run) and the exit status so far."""
+    from .sync.run import DeckToSync
+
     options = BuildOptions(dry_run=dry_run)
     configs = _deck_configs(paths)
     if configs is None:
@@ -246,23 +271,10 @@ def sync_command(
             status = max(status, finished.exit_code)
             continue
         status = max(status, _report(finished))
-        built = finished.written or dry_run
+        built = finished.written or (dry_run and not finished.errors)
         if isinstance(plan, pipeline.PlannedDeck) and plan.stamped and plan.output and built:
-            decks.append(sync_run.DeckToSync(plan.output, plan.stamped))
-    if not decks:  # nothing built: the collection is not opened
-        sys.exit(status or 1)
-    request = sync_plan.Request(force=force, delete_removed=delete_removed)
-    sync_options = sync_run.SyncOptions(dry_run, request, collection, allow_upgrade)
-    try:
-        result = sync_run.sync_direct(decks, sync_options)
-    except AnkiToolsError as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(error.exit_code)
-    for problem in result.problems:
-        click.echo(str(problem), err=True)
-    for line in result.lines():
-        click.echo(line)
-    sys.exit(max(status, 1 if result.failed else 0))
+            decks.append(DeckToSync(plan.output, plan.stamped))
+    return status, decks
 
 
 def _run_plan(step: Callable[[], pipeline.PlannedDeck]) -> pipeline.PlannedDeck | AnkiToolsError:

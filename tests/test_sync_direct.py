@@ -404,3 +404,19 @@ def test_the_direct_import_matches_the_importer_ankiconnect_runs(project: Path) 
             AnkiPackageImporter(col, str(Path("notes.apkg").absolute())).run()
         assert collection_rows(other) == collection_rows(COLLECTION)
     assert "Four, updated." in str(collection_rows(COLLECTION)["notes"])
+
+
+def test_every_deck_config_is_synced_and_a_deck_with_errors_is_not(project: Path) -> None:
+    decks = Path("decks")
+    decks.mkdir()
+    (decks / "good.yaml").write_text("name: Good\nsources: [notes/a.md]\n", "utf-8")
+    (decks / "bad.yaml").write_text("name: Bad\nsources: [broken/*.md]\n", "utf-8")
+    Path("broken").mkdir()
+    Path("broken/b.md").write_text("## A card\n\n![missing](nowhere.png)\n", "utf-8")
+    result = run("sync", "--collection", str(COLLECTION))
+    assert result.exit_code == 1, result.output
+    assert "decks/good.apkg: 3 added" in result.stdout
+    assert "decks/bad.apkg:" not in result.stdout.split("synced into")[1]
+    with opened() as col:
+        assert col.note_count() == 3
+        assert {col.decks.name(col.get_card(c).did) for c in col.find_cards("")} == {"Good"}
