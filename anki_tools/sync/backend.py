@@ -70,6 +70,10 @@ class Backend(Protocol):
         AnkiConnect backend can only look notes up by id; direct mode reads guids)."""
         ...
 
+    def close(self) -> None:
+        """Done: the direct mode closes the collection file."""
+        ...
+
     def import_package(self, package: Path) -> ImportCounts:
         """Import an .apkg with `IMPORT_OPTIONS`; `package` is an absolute path."""
         ...

@@ -113,21 +113,26 @@ def sync_direct(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult
         else:
             opened = path
             result.backup = direct.back_up(path, key)
-        _apply_all(direct.DirectBackend(opened, key), state, decks, options, result)
+        backend = direct.DirectBackend(opened, key)
+        sync_with(backend, state, decks, options, result, direct.anki_errors())
     return result
 
 
-def _apply_all(
-    backend: direct.DirectBackend,
+def sync_with(
+    backend: Backend,
     state: SyncState,
     decks: Sequence[DeckToSync],
     options: SyncOptions,
     result: SyncResult,
+    failures: tuple[type[Exception], ...] = (),
 ) -> None:
+    """Apply each deck through a backend, then close it and save the state (`state` is
+    `read_state(backend.key)`, read before anything is written). `failures` are the
+    backend's own errors, reported with the backup taken; the state keeps every deck
+    applied before one."""
     try:
-        for deck in decks:  # the state keeps each deck that was applied, whatever follows
-            result.decks += sync_decks(backend, state, [deck], options)
-    except direct.anki_errors() as error:  # a full disk, a broken collection
+        result.decks += sync_decks(backend, state, decks, options)
+    except failures as error:  # a full disk, a broken collection, Anki gone
         backup = f" (it was backed up before this sync: {result.backup})" if result.backup else ""
         where = Source(result.collection)
         raise SyncError(f"Anki could not apply the deck: {error}{backup}", where) from error
@@ -140,7 +145,8 @@ def _apply_all(
 def sync_decks(
     backend: Backend, state: SyncState, decks: Iterable[DeckToSync], options: SyncOptions
 ) -> list[DeckSync]:
-    """Plan and apply each deck through any backend; `state` is updated in place."""
+    """Plan and apply each deck through any backend; `state` is updated in place, deck
+    by deck."""
     return [_sync_deck(backend, state, deck, options) for deck in decks]
 
 
