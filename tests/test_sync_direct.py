@@ -420,3 +420,29 @@ def test_every_deck_config_is_synced_and_a_deck_with_errors_is_not(project: Path
     with opened() as col:
         assert col.note_count() == 3
         assert {col.decks.name(col.get_card(c).did) for c in col.find_cards("")} == {"Good"}
+
+
+def test_a_card_moved_to_another_deck_config_moves_and_is_not_removed(project: Path) -> None:
+    decks = Path("decks")
+    decks.mkdir()
+    (decks / "one.yaml").write_text("name: One\nsources: [notes/a.md]\n", "utf-8")
+    (decks / "two.yaml").write_text("name: Two\nsources: [notes/b.md]\n", "utf-8")
+    write_notes("## What is 9 + 9?\n\nEighteen.\n", "b.md")
+    first = run("sync", "--collection", str(COLLECTION))
+    assert first.exit_code == 0, first.output
+    with opened() as col:
+        reviewed = review(col, "2 + 2")
+    # Cut from a.md (deck One), pasted into b.md (deck Two): its front keeps its guid.
+    write_notes(FIRST.replace("## What is 2 + 2?\n\nFour.\n\n", ""))
+    write_notes("## What is 2 + 2?\n\nFour.\n\n## What is 9 + 9?\n\nEighteen.\n", "b.md")
+    moved = run("sync", "--collection", str(COLLECTION))
+    assert moved.exit_code == 0, moved.output
+    assert "decks/one.apkg: 0 added, 0 updated, 2 unchanged, 0 moved, 0 removed" in moved.stdout
+    # Updated: its Source field names b.md now.
+    assert "decks/two.apkg: 0 added, 1 updated, 1 unchanged, 1 moved, 0 removed" in moved.stdout
+    with opened() as col:
+        shown = card(col, "2 + 2")
+        assert (shown.id, shown.reps) == (reviewed, 1)
+        assert shown.queue != -1  # not suspended
+        assert col.decks.name(shown.did) == "Two"
+        assert "anki-tools::removed" not in shown.note().tags

@@ -147,13 +147,30 @@ def sync_decks(
 ) -> list[DeckSync]:
     """Plan and apply each deck through any backend; `state` is updated in place, deck
     by deck."""
+    decks = list(decks)
+    for deck in decks:
+        _hand_over(state, _deck_key(deck), {note.guid for note in deck.stamped.notes})
     return [_sync_deck(backend, state, deck, options) for deck in decks]
+
+
+def _deck_key(deck: DeckToSync) -> str:
+    return os.path.realpath(deck.output)  # the deck, as sync's state names it
+
+
+def _hand_over(state: SyncState, key: str, guids: set[str]) -> None:
+    """A card moved to another deck config keeps its guid (its front asks for it): the
+    note sync wrote for the old deck is now the new deck's, not a removal of the old."""
+    mine = state.decks.setdefault(key, {})
+    for other, notes in state.decks.items():
+        if other != key:
+            for guid in guids & notes.keys() - mine.keys():
+                mine[guid] = notes.pop(guid)
 
 
 def _sync_deck(
     backend: Backend, state: SyncState, deck: DeckToSync, options: SyncOptions
 ) -> DeckSync:
-    key = os.path.realpath(deck.output)  # the deck, as sync's state names it
+    key = _deck_key(deck)
     stamped = deck.stamped
     synced = state.decks.get(key, {})
     build = [_build_note(note, stamped) for note in stamped.notes]
