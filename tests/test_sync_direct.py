@@ -446,3 +446,12 @@ def test_a_card_moved_to_another_deck_config_moves_and_is_not_removed(project: P
         assert shown.queue != -1  # not suspended
         assert col.decks.name(shown.did) == "Two"
         assert "anki-tools::removed" not in shown.note().tags
+
+
+def test_text_anki_normalizes_on_import_syncs_cleanly(project: Path) -> None:
+    """Anki stores `e` + combining accent as one `é` (NFC): that is the card's text
+    taken, not an edit and not a failure."""
+    write_notes("## Caf\u0065\u0301 question?\n\nAnswer with e\u0301.\n")
+    assert "1 added" in sync_ok().stdout
+    again = sync_ok()
+    assert "0 added, 0 updated, 1 unchanged, 0 moved, 0 removed, 0 skipped" in again.stdout

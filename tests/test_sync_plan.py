@@ -192,6 +192,7 @@ def test_fields_hash_sees_fields_order_and_tags_but_not_tag_order() -> None:
     assert fields_hash(["a", "b"], []) != fields_hash(["b", "a"], [])
     assert fields_hash(["a"], ["x"]) != fields_hash(["a"], [])
     assert fields_hash(["a\x1fb"], []) != fields_hash(["a", "b"], [])
+    assert fields_hash(["e\u0301"], []) == fields_hash(["\u00e9"], [])  # as Anki stores it
 
 
 def test_a_backend_that_cannot_tell_modified_times_sees_edits_by_fields() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,8 +50,11 @@ class ImportCounts:
 
 def fields_hash(fields: Sequence[str], tags: Sequence[str]) -> str:
     """A note's fields (in the note type's order) and tags, as one short hash: what an edit
-    in Anki changes. Both backends hash what the collection holds, the same way."""
-    text = json.dumps([list(fields), sorted(tags)], ensure_ascii=False, separators=(",", ":"))
+    in Anki changes. Both backends hash what the collection holds, the same way. NFC:
+    Anki's import normalizes text so (`é` typed as e + accent is stored as one `é`)."""
+    data = [list(fields), sorted(tags)]
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = unicodedata.normalize("NFC", text)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
