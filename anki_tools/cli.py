@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -18,6 +18,9 @@ from .notes import CELL_MODES, ReadOptions, display_path
 from .pipeline import BuildOptions
 from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names, unknown_theme
+
+if TYPE_CHECKING:
+    from .sync.run import DeckToSync
 
 SourcePaths = click.Path(exists=True, path_type=Path)
 TemplatesFolder = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -226,6 +229,93 @@ def clear() -> None:
     """Remove every entry of the render cache and every build manifest."""
     folder = render_cache.cache_folder()
     click.echo(printable(f"{folder}: removed {render_cache.clear(folder)} files"))
+
+
+@main.command(name="sync")
+@click.argument("paths", nargs=-1, type=SourcePaths)
+@click.option(
+    "--dry-run", is_flag=True, help="Show what sync would do to the collection; change nothing."
+)
+@click.option(
+    "--delete-removed",
+    is_flag=True,
+    help="Delete the notes of cards gone from the sources (listed first) instead of "
+    "tagging them anki-tools::removed and suspending them.",
+)
+@click.option("--force", is_flag=True, help="Overwrite notes edited in Anki since the last sync.")
+@click.option(
+    "--collection",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The collection.anki2 to sync into (default: the Anki profile Anki opens).",
+)
+@click.option(
+    "--allow-upgrade",
+    is_flag=True,
+    help="Let the anki package upgrade an older collection's schema.",
+)
+def sync_command(
+    paths: tuple[Path, ...],
+    dry_run: bool,
+    delete_removed: bool,
+    force: bool,
+    collection: Path | None,
+    allow_upgrade: bool,
+) -> None:
+    """Build PATHS (or every deck config) as build does, then apply the decks to your
+    Anki collection: adds, updates, moves and removes cards (see docs/sync.md)."""
+    from .sync import plan as sync_plan  # deferred: the anki package only for a sync
+    from .sync import run as sync_run
+
+    status, decks = _build_for_sync(paths, dry_run)
+    if not decks:  # nothing built: the collection is not opened
+        sys.exit(status or 1)
+    request = sync_plan.Request(force=force, delete_removed=delete_removed)
+    options = sync_run.SyncOptions(dry_run, request, collection, allow_upgrade)
+    try:
+        result = sync_run.sync_direct(decks, options)
+    except AnkiToolsError as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(error.exit_code)
+    for problem in result.problems:
+        click.echo(str(problem), err=True)
+    for line in result.lines():
+        click.echo(line)
+    sys.exit(max(status, 1 if result.failed else 0))
+
+
+def _build_for_sync(paths: tuple[Path, ...], dry_run: bool) -> tuple[int, list[DeckToSync]]:
+    """Build as `build` does, reporting each deck as it does; the decks built without
+    errors (planned, for a dry run) and the exit status so far."""
+    from .sync.run import DeckToSync
+
+    options = BuildOptions(dry_run=dry_run, always_build=True)
+    configs = _deck_configs(paths)
+    if configs is None:
+        _check_paths(paths)
+        output = Path(f"{_default_name(paths)}.apkg")
+        plans = [_run_plan(lambda: pipeline.plan_paths(paths, replace(options, output=output)))]
+    else:
+        plans = [_plan_config(path, options, check_only=False) for path in configs]
+        pipeline.refuse_shared_guids([p for p in plans if isinstance(p, pipeline.PlannedDeck)])
+    status, decks = 0, []
+    for plan in plans:
+        finished = _finish(plan)
+        if isinstance(finished, AnkiToolsError):
+            click.echo(str(finished), err=True)
+            status = max(status, finished.exit_code)
+            continue
+        status = max(status, _report(finished))
+        built = finished.written or (dry_run and not finished.errors)
+        if isinstance(plan, pipeline.PlannedDeck) and plan.stamped and plan.output and built:
+            decks.append(DeckToSync(plan.output, plan.stamped))
+    return status, decks
+
+
+def _run_plan(step: Callable[[], pipeline.PlannedDeck]) -> pipeline.PlannedDeck | AnkiToolsError:
+    try:
+        return step()
+    except AnkiToolsError as error:
+        return error
 
 
 def _run(step: Callable[[], BuildResult]) -> BuildResult:

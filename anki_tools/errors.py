@@ -49,6 +49,10 @@ class OutputError(AnkiToolsError):
     """The deck cannot be written (disk full, no permission)."""
 
 
+class SyncError(AnkiToolsError):
+    """Sync cannot read its state, or cannot find, open or write the collection."""
+
+
 class ExportError(AnkiToolsError):
     """A notebook exported from Jupyter has content errors; the message lists them
     (exporter.py's `AnkiExportError` is this as nbconvert's ConversionException too)."""

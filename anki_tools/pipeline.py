@@ -20,6 +20,7 @@ from .notes import (
     ReadOptions,
     RenderedNote,
     Source,
+    StampedNote,
     display_path,
 )
 from .progress import CHECKING, READING, Progress, Step
@@ -29,7 +30,7 @@ from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
-from .templates import DEFAULT_THEME, field_names, load_note_types, unknown_theme
+from .templates import DEFAULT_THEME, NoteType, field_names, load_note_types, unknown_theme
 from .workers import SourceFile
 
 
@@ -130,6 +131,9 @@ class BuildOptions:
     no_remote: bool = False  # a remote image is an error, not a warning
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
     cache: bool = True  # the render cache and the build manifest (--no-cache: neither)
+    # Never "up to date": build and plan even when the manifest says nothing changed
+    # (sync applies the notes it planned, whether or not the deck file changed).
+    always_build: bool = False
 
 
 def render_notes(
@@ -194,17 +198,27 @@ def build_paths(
     book = _manifest(
         options, lambda: collect_sources(paths, options.read.include_readme).files, repr(paths)
     )
-    built = book.up_to_date() if book else None
+    built = book.up_to_date() if book and not options.always_build else None
     if built is not None:
         return PlannedDeck(options.output, [], Problems(), built.guids, fresh=built).finish()
-    problems = Problems()
-    reads: list[tuple[SourceFile, MediaRead]] = []
-    good = _render_all(paths, problems, progress, "build", options, reads)
-    kept = len(problems.items)
-    planned = plan_rendered(good, problems, options, progress=progress)
-    planned.manifest, planned.reads, planned.kept_problems = book, reads, kept
+    planned = plan_paths(paths, options, progress)
+    planned.manifest = book
     planned.guids = {}  # one deck: no other deck's guids to check them against
     return planned.finish()
+
+
+def plan_paths(
+    paths: Iterable[Path], options: BuildOptions, progress: Progress | None = None
+) -> PlannedDeck:
+    """`build_paths` up to writing, always from the sources (sync writes the deck, then
+    applies it)."""
+    problems = Problems()
+    reads: list[tuple[SourceFile, MediaRead]] = []
+    good = _render_all(list(paths), problems, progress, "build", options, reads)
+    kept = len(problems.items)
+    planned = plan_rendered(good, problems, options, progress=progress)
+    planned.reads, planned.kept_problems = reads, kept
+    return planned
 
 
 def build_deck(
@@ -243,7 +257,7 @@ def plan_deck(
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
     book = _manifest(options, lambda: pairs, repr(spec), spec.config)
-    built = book.up_to_date() if book else None
+    built = book.up_to_date() if book and not options.always_build else None
     if built is not None:
         return PlannedDeck(options.output, [], problems, built.guids, fresh=built)
     reads: list[tuple[SourceFile, MediaRead]] = []
@@ -317,6 +331,17 @@ def build_rendered(
     return plan_rendered(good, problems, options, descriptions, progress=progress).finish()
 
 
+@dataclass(frozen=True)
+class StampedDeck:
+    """What the deck's package is made of, for sync to write a package of some of it."""
+
+    notes: list[StampedNote]
+    note_types: dict[Kind, NoteType]
+    note_type_modified: dict[Kind, int]
+    descriptions: dict[str, str] | None
+    contents: dict[str, str]  # guid → the lock's content hash
+
+
 @dataclass
 class PlannedDeck:
     """A deck stamped from its lock and ready to write, with the guids it gives out."""
@@ -336,6 +361,7 @@ class PlannedDeck:
     # The problems of reading and rendering come first: those an up-to-date build shows
     # again (the sharing stage warns of a card once, when it is new to the lock).
     kept_problems: int = 0
+    stamped: StampedDeck | None = None  # None: a check, or the lock could not be read
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
@@ -432,6 +458,10 @@ def _plan_rendered(
         keep_going=options.keep_going,
     )
     planned.guids = plan.guid_places(display_path(output))
+    contents = {entry.guid: entry.content for entry in plan.lock.notes}
+    planned.stamped = StampedDeck(
+        plan.notes, note_types, plan.note_type_modified, descriptions, contents
+    )
     if not options.dry_run and good:
 
         def write() -> None:

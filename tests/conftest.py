@@ -40,6 +40,17 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-goldens"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sync_data_dir(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """No test writes the user's own anki-tools data (sync's state and backups): each
+    collection gets its own folder in there, by its path, so one folder serves the run."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("anki-tools-data")
+        patch.setenv("ANKI_TOOLS_DATA_DIR", str(folder))
+        patch.setenv("ANKI_BASE", str(folder / "no-anki-here"))
+        yield folder
+
+
 WriteNotes = Callable[..., Path]
 
 

@@ -39,10 +39,11 @@ STAGES: dict[str, int] = {
     "manifest": 7,
     "preview": 8,
     "pipeline": 9,
-    "api": 10,
-    "exporter": 10,
-    "cli": 10,
-    "__main__": 11,
+    "sync": 10,  # builds through the pipeline, then applies the deck to a collection
+    "api": 11,
+    "exporter": 11,
+    "cli": 11,
+    "__main__": 12,
 }
 APART = {frozenset({"parsers", "render"})}  # same stage, no imports between them
 

@@ -20,6 +20,8 @@ NOTEBOOK = (
 )
 PACKAGING = ("genanki", "anki_tools.builder", "anki_tools.exporter")
 PREVIEW = ("anki_tools.preview",)
+# sync's machinery and Anki's own backend (~0.3 s): only a sync loads them.
+SYNC = ("anki", "anki.collection", "anki_tools.sync", "anki_tools.sync.direct")
 
 # The command line in standalone mode, as the `anki-tools` script runs it; then the
 # modules it left loaded, as the last line of stdout.
@@ -68,7 +70,7 @@ def markdown_notes(tmp_path: Path) -> Path:
 def test_help_imports_no_notebook_packaging_or_preview_machinery(tmp_path: Path) -> None:
     printed, modules = run_cli(tmp_path, "--help")
     assert "Usage: anki-tools" in printed
-    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW) == []
+    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW + SYNC) == []
 
 
 def test_a_markdown_check_imports_no_notebook_packaging_or_preview_machinery(
@@ -77,7 +79,7 @@ def test_a_markdown_check_imports_no_notebook_packaging_or_preview_machinery(
     printed, modules = run_cli(markdown_notes.parent, "check", str(markdown_notes))
     assert "1 note, 1 card" in printed
     assert "pygments.lexers.python" in modules  # the code was highlighted
-    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW) == []
+    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW + SYNC) == []
 
 
 def test_a_notebook_brings_the_notebook_machinery(markdown_notes: Path) -> None:
@@ -106,3 +108,9 @@ def test_only_preview_brings_the_preview(markdown_notes: Path) -> None:
     assert (page / "index.html").is_file()
     assert loaded(modules, PREVIEW) == list(PREVIEW)
     assert loaded(modules, NOTEBOOK + PACKAGING) == []
+
+
+def test_sync_help_imports_no_anki(tmp_path: Path) -> None:
+    printed, modules = run_cli(tmp_path, "sync", "--help")
+    assert "--delete-removed" in printed
+    assert loaded(modules, SYNC) == []
