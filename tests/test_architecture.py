@@ -41,6 +41,8 @@ STAGES: dict[str, int] = {
     "api": 10,
     "exporter": 10,
     "cli": 10,
+    "watch": 10,
+    "serve": 10,
     "__main__": 11,
 }
 APART = {frozenset({"parsers", "render"})}  # same stage, no imports between them
