@@ -134,19 +134,50 @@ class _Filter(DefaultFilter):
 def changes(sources: Sources, stop: threading.Event | None = None) -> Iterator[list[Path]]:
     """The watcher's batches of changed paths, a burst of saves in one; an empty batch
     when nothing changed for a while (the first says the watcher is running). Ends when
-    `stop` is set; Ctrl-C raises KeyboardInterrupt."""
-    batches = watch(
-        *sources.roots(),
-        watch_filter=_Filter(sources),
-        debounce=DEBOUNCE_MS,
-        step=STEP_MS,
-        stop_event=stop,
-        rust_timeout=QUIET_MS,
-        yield_on_timeout=True,
-        ignore_permission_denied=True,
-    )
-    for batch in batches:
-        yield sorted({Path(path) for _, path in batch})
+    `stop` is set; Ctrl-C raises KeyboardInterrupt.
+
+    A watched folder that is deleted cannot be watched: until it is back, its existence
+    is checked every QUIET_MS; then it is watched anew and named as changed, so the
+    build runs again. A folder deleted and made again before a batch is looked at is
+    known by its own name in the batch, or its inode."""
+    stop = stop or threading.Event()
+    back: set[Path] = set()
+    while not stop.is_set():
+        roots = sources.roots()
+        if not all(root.is_dir() for root in roots):
+            stop.wait(QUIET_MS / 1000)
+            back |= {root for root in roots if not root.is_dir()}
+            continue
+        made = {root: _identity(root) for root in roots}
+        batches = watch(
+            *roots,
+            watch_filter=_Filter(sources),
+            debounce=DEBOUNCE_MS,
+            step=STEP_MS,
+            stop_event=stop,
+            rust_timeout=QUIET_MS,
+            yield_on_timeout=True,
+            ignore_permission_denied=True,
+        )
+        changed: set[Path] = set()
+        for batch in batches:
+            changed = {Path(path) for _, path in batch}
+            yield sorted(back | changed)
+            back = {root for root in roots if root in changed or _identity(root) != made[root]}
+            if back:
+                break  # watch them anew (once they are back): the old watches are gone
+        batches.close()  # the watcher's own thread and handles
+        unseen = back - changed
+        if unseen:  # gone while the last build ran, and not yet built without
+            yield sorted(unseen)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    try:
+        found = folder.stat()
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
 
 
 def watch_loop(

@@ -151,6 +151,23 @@ def test_a_broken_file_is_reported_and_fixing_it_rebuilds(write_notes: WriteNote
     assert "sub/c.md" in (root.parent / "deck.lock").read_text("utf-8")
 
 
+def test_a_watched_folder_deleted_and_made_again_is_watched_again(
+    write_notes: WriteNotes, watching
+) -> None:
+    root = write_notes({"a.md": cards(1)})
+    deck = root.parent / "deck.apkg"
+    lines = watching(paths_sources([root], None, [deck]), build_action(root, deck))
+    lines.wait_for_status("deck.apkg: 1 note")
+    (root / "a.md").unlink()
+    root.rmdir()
+    lines.wait_for_status("1 error")
+    assert any(line.startswith("notes: ") for line in lines.lines), lines.lines
+    write_notes({"a.md": cards(2)})
+    lines.wait_for_status("deck.apkg: 2 notes")
+    (root / "a.md").write_text(cards(3), "utf-8")  # and the new folder is watched
+    lines.wait_for_status("after notes/a.md: deck.apkg: 3 notes")
+
+
 def test_what_a_build_and_a_preview_write_starts_no_build(write_notes: WriteNotes, watching):
     root = write_notes({"a.md": cards(1)})
     deck, page = root / "deck.apkg", root / "page"
@@ -248,9 +265,12 @@ class WatchCommand:
             lines.echo(line.rstrip("\n"))
 
     def interrupt(self) -> int:
-        """Ctrl-C, as a terminal sends it; the exit status."""
+        """Ctrl-C, as a terminal sends it; the exit status, once all it printed is read."""
         self.process.send_signal(signal.SIGINT)
-        return self.process.wait(TIMEOUT)
+        status = self.process.wait(TIMEOUT)
+        for reader in self.readers:
+            reader.join(TIMEOUT)
+        return status
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -301,7 +321,9 @@ def test_deck_configs_are_watched_through_an_invalid_config_and_a_deleted_folder
     running.out.wait_for_status("decks/n.apkg: 2 notes")
     deck_config.write_text("name: N\nsources: [notes]\nbogus: 1\n", "utf-8")
     running.out.wait_for_status("decks/n.yaml: 1 error")
-    assert any(line.startswith("decks/n.yaml:3: ") for line in running.err.lines), running.err.lines
+    running.err.wait_for(
+        lambda lines: any(line.startswith("decks/n.yaml:3: ") for line in lines), "the error"
+    )
     deck_config.write_text("name: N\nsources: [notes, more]\n", "utf-8")
     running.out.wait_for_status("decks/n.apkg: 2 notes")
     (project / "more").mkdir()  # a folder the config names, made while watching
