@@ -272,7 +272,7 @@ def _watch_preview(
     try:
         server = serve.PreviewServer(folder, port or 0)
     except OSError as error:
-        message = f"cannot serve the preview on port {port}: {error.strerror}"
+        message = f"cannot serve the preview on port {port or 'any'}: {error.strerror}"
         raise click.UsageError(message) from None
     with server:
         click.echo(f"Serving the preview at {server.url}")

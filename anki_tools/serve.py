@@ -19,30 +19,24 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .files import inside
+from .preview import PAGE_NAME
 
 HOST = "127.0.0.1"
 VERSION_PATH = "/__anki-tools/version"
-PAGE_NAME = "index.html"  # preview.PAGE_NAME; not imported, to keep the preview unloaded
 POLL_MS = 400
 # Python's own table, not the system's, as the preview's data: URLs use.
 MIME_TYPES = mimetypes.MimeTypes()
 
-# Keeps the scroll position over the reload: a reader editing card 40 stays at card 40.
+# A reload keeps the scroll position (the browser's own doing): a reader editing card 40
+# stays at card 40.
 RELOAD_SCRIPT = """<script>
 (function () {
   var seen = "%(version)s";
-  var key = "anki-tools-scroll";
-  var kept = sessionStorage.getItem(key);
-  if (kept !== null) {
-    sessionStorage.removeItem(key);
-    window.addEventListener("load", function () { window.scrollTo(0, Number(kept)); });
-  }
   function ask() {
     fetch("%(path)s", {cache: "no-store"})
       .then(function (answer) { return answer.text(); })
       .then(function (version) {
         if (version !== seen) {
-          sessionStorage.setItem(key, String(window.scrollY));
           window.location.reload();
         } else {
           setTimeout(ask, %(poll)d);

@@ -407,11 +407,12 @@ def preview_port(running: WatchCommand) -> int:
 def test_the_open_page_reloads_itself_after_an_edit(write_notes: WriteNotes, command, browser):
     from card_browser import PREVIEW_TIMEOUT_MS, wait_for_sides
 
-    root = write_notes({"a.md": "## The question\n\nThe old answer\n"})
+    many = cards(40, "filler")  # enough to scroll: the reload keeps the place
+    root = write_notes({"a.md": "## The question\n\nThe old answer\n", "b.md": many})
     running = command(root.parent, "preview", "--watch", "notes", "-o", "pv")
     port = preview_port(running)
-    running.out.wait_for_status("index.html: 1 note")
-    context = browser.new_context()
+    running.out.wait_for_status("index.html: 41 notes")
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
     context.set_default_timeout(PREVIEW_TIMEOUT_MS)
     try:
         page = context.new_page()
@@ -419,10 +420,13 @@ def test_the_open_page_reloads_itself_after_an_edit(write_notes: WriteNotes, com
         wait_for_sides(page)
         back = page.frame_locator("article.pv-card iframe[title=Back]").first.locator("body")
         assert "The old answer" in back.inner_text()
+        page.evaluate("window.scrollTo(0, 1500)")
         page.evaluate("window.beforeTheEdit = true")
         with page.expect_event("load", timeout=TIMEOUT * 1000):
             (root / "a.md").write_text("## The question\n\nThe new answer\n", "utf-8")
         assert page.evaluate("window.beforeTheEdit") is None  # a new page, not the old one
+        page.wait_for_function("window.scrollY >= 1499")
+        page.evaluate("window.scrollTo(0, 0)")
         wait_for_sides(page)
         assert "The new answer" in back.inner_text()
     finally:
