@@ -140,7 +140,10 @@ def _handler_for(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             kind = MIME_TYPES.guess_type(file.name)[0] or "application/octet-stream"
             if kind.startswith("text/"):
                 kind += "; charset=utf-8"
-            self._send(HTTPStatus.OK, body, send_body, kind)
+            # A media file opened by its address (an SVG from someone's notes) runs no
+            # script in the server's origin; the page shows images from data: URLs.
+            sandbox = file.name != PAGE_NAME
+            self._send(HTTPStatus.OK, body, send_body, kind, sandbox)
 
         def _send(
             self,
@@ -148,9 +151,12 @@ def _handler_for(server: PreviewServer) -> type[BaseHTTPRequestHandler]:
             body: bytes,
             send_body: bool,
             kind: str = "text/plain; charset=utf-8",
+            sandbox: bool = True,
         ) -> None:
             self.send_response(status)
             self.send_header("Content-Type", kind)
+            if sandbox:
+                self.send_header("Content-Security-Policy", "sandbox; default-src 'none'")
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
             self.send_header("X-Content-Type-Options", "nosniff")

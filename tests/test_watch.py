@@ -354,6 +354,17 @@ def get(url_port: int, path: str, host: str | None = None) -> tuple[int, bytes]:
         connection.close()
 
 
+def sandbox_of(port: int, path: str) -> str | None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        answer.read()
+        return answer.getheader("Content-Security-Policy")
+    finally:
+        connection.close()
+
+
 def test_the_server_serves_the_page_and_only_the_preview_folder(write_notes: WriteNotes, tmp_path):
     root = write_notes({"a.md": cards(1, "served")})
     page = tmp_path / "pv"
@@ -361,6 +372,7 @@ def test_the_server_serves_the_page_and_only_the_preview_folder(write_notes: Wri
     on_disk = (page / "index.html").read_bytes()
     (tmp_path / "secret.txt").write_text("not for the web", "utf-8")
     (page / "link.txt").symlink_to(tmp_path / "secret.txt")
+    (page / "x.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>')
     with PreviewServer(page) as server:
         assert server.url == f"http://127.0.0.1:{server.port}/"
         status, body = get(server.port, "/")
@@ -372,6 +384,8 @@ def test_the_server_serves_the_page_and_only_the_preview_folder(write_notes: Wri
         assert body.replace(script, b"") == on_disk
         assert get(server.port, "/index.html")[1] == body
         assert get(server.port, VERSION_PATH) == (200, b"0")
+        assert sandbox_of(server.port, "/x.svg") == "sandbox; default-src 'none'"
+        assert sandbox_of(server.port, "/") is None  # the page runs its own script
         for sneaky in ("/../secret.txt", "/%2e%2e/secret.txt", "/a/../../secret.txt", "/link.txt"):
             status, body = get(server.port, sneaky)
             assert status == 404 and b"not for the web" not in body, sneaky
