@@ -20,6 +20,7 @@ from .result import BuildResult
 from .templates import DEFAULT_THEME, theme_names, unknown_theme
 
 if TYPE_CHECKING:
+    from . import watch
     from .sync.run import DeckToSync
 
 SourcePaths = click.Path(exists=True, path_type=Path)
@@ -67,6 +68,12 @@ def read_options(command: Command) -> Command:
     )(command)
 
 
+watch_option = click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: build again after every save of the sources, until Ctrl-C.",
+)
+
 no_remote_option = click.option(
     "--no-remote",
     is_flag=True,
@@ -99,6 +106,7 @@ def main() -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Show what would change since the lock; write nothing."
 )
+@watch_option
 @no_remote_option
 @no_cache_option
 @read_options
@@ -109,6 +117,7 @@ def build(
     deck: str | None,
     keep_going: bool,
     dry_run: bool,
+    watch: bool,
     no_remote: bool,
     no_cache: bool,
     cells: str | None,
@@ -138,13 +147,17 @@ def build(
             raise click.UsageError(
                 "-o and --deck are for building notes; a deck config sets 'output' and 'name'"
             )
+        if watch:
+            _watch_configs(paths, configs, options)
         sys.exit(_build_configs(configs, options, check_only=False))
     _check_paths(paths)
     output = output or Path(f"{_default_name(paths)}.apkg")
     if output.suffix != ".apkg":
         raise click.BadParameter("the output must end in .apkg", param_hint="'-o'")
+    paths_options = replace(options, output=output, deck=deck)
+    if watch:
+        _watch_paths(paths, templates, [output], lambda: pipeline.build_paths(paths, paths_options))
     with _progress() as bar:
-        paths_options = replace(options, output=output, deck=deck)
         result = _run(lambda: pipeline.build_paths(paths, paths_options, bar))
     sys.exit(_report(result))
 
@@ -188,6 +201,15 @@ def check(
 )
 @click.option("--deck", help="Deck for cards that name none.")
 @no_cache_option
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Serve the page on 127.0.0.1 and write it again after every save; "
+    "the open page reloads itself. Ctrl-C stops.",
+)
+@click.option(
+    "--port", type=click.IntRange(1, 65535), help="The port for --watch (default: a free one)."
+)
 @read_options
 @templates_option
 def preview(
@@ -195,6 +217,8 @@ def preview(
     output: Path,
     deck: str | None,
     no_cache: bool,
+    watch: bool,
+    port: int | None,
     cells: str | None,
     card_level: int | None,
     include_readme: bool | None,
@@ -208,6 +232,12 @@ def preview(
     options = BuildOptions(
         deck=deck, templates=templates, theme=theme, read=read, cache=not no_cache
     )
+    if port is not None and not watch:
+        raise click.UsageError("--port is for --watch: the page is served only while watching")
+    if watch:
+        _watch_preview(
+            paths, output, templates, port, lambda: pipeline.preview(paths, output, options)
+        )
     sys.exit(_report(_run(lambda: pipeline.preview(paths, output, options))))
 
 
@@ -328,6 +358,76 @@ def _run(step: Callable[[], BuildResult]) -> BuildResult:
         sys.exit(error.exit_code)
 
 
+def _watch_paths(
+    paths: tuple[Path, ...],
+    templates: Path | None,
+    outputs: list[Path],
+    step: Callable[[], BuildResult],
+    after: Callable[[], None] = lambda: None,
+) -> None:
+    from . import watch  # deferred: watchfiles only for --watch
+
+    sources = watch.paths_sources(paths, templates, outputs)
+    _watch(sources, lambda: watch.cycle_of([step()]), after)
+
+
+def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildOptions) -> None:
+    """With no PATHS, the deck configs of decks/ are found again on every build."""
+    from . import watch
+
+    def step() -> watch.Cycle:
+        now = configs if paths else config.find_deck_configs(Path.cwd()) or configs
+        return watch.cycle_of([result for _, result in _built_configs(now, options, False)])
+
+    _watch(watch.config_sources(configs, options.templates), step)
+
+
+def _watch_preview(
+    paths: tuple[Path, ...],
+    folder: Path,
+    templates: Path | None,
+    port: int | None,
+    step: Callable[[], BuildResult],
+) -> None:
+    from . import serve
+
+    try:
+        server = serve.PreviewServer(folder, port or 0)
+    except OSError as error:
+        message = f"cannot serve the preview on port {port or 'any'}: {error.strerror}"
+        raise click.UsageError(message) from None
+    with server:
+        click.echo(f"Serving the preview at {server.url}")
+        _watch_paths(paths, templates, [folder], step, server.rebuilt)
+
+
+def _watch(
+    sources: watch.Sources,
+    step: Callable[[], watch.Cycle],
+    after: Callable[[], None] = lambda: None,
+) -> None:
+    """Run `step` now and after every change to `sources` until Ctrl-C, which exits 0.
+    `after` runs after each step (the preview server's reload)."""
+    from . import watch
+
+    def run() -> watch.Cycle:
+        try:
+            return step()
+        finally:
+            after()
+
+    click.echo(sources.describe())
+    try:
+        watch.watch_loop(run, watch.changes(sources), _echo)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    sys.exit(0)
+
+
+def _echo(line: str, problem: bool) -> None:
+    click.echo(line, err=problem)
+
+
 def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
     """The deck configs to build: every one in decks/ when no PATHS are given."""
     if not paths:
@@ -347,11 +447,8 @@ def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
 def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool) -> int:
     """Build (or check) each deck config; the exit status is the worst of them. Every deck
     is planned before any is written: a guid that two of them give out stops both."""
-    plans = [(path, _plan_config(path, options, check_only)) for path in configs]
-    pipeline.refuse_shared_guids([p for _, p in plans if isinstance(p, pipeline.PlannedDeck)])
     status = 0
-    for path, plan in plans:
-        finished = _finish(plan)
+    for path, finished in _built_configs(configs, options, check_only):
         if isinstance(finished, AnkiToolsError):
             click.echo(str(finished), err=True)  # one line per deck, among the others' lines
             status = max(status, finished.exit_code)
@@ -359,6 +456,14 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
         label = f"{display_path(path)}: " if check_only else ""
         status = max(status, _report(finished, label))
     return status
+
+
+def _built_configs(
+    configs: list[Path], options: BuildOptions, check_only: bool
+) -> list[tuple[Path, BuildResult | AnkiToolsError]]:
+    plans = [(path, _plan_config(path, options, check_only)) for path in configs]
+    pipeline.refuse_shared_guids([p for _, p in plans if isinstance(p, pipeline.PlannedDeck)])
+    return [(path, _finish(plan)) for path, plan in plans]
 
 
 def _plan_config(

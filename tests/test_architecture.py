@@ -40,6 +40,8 @@ STAGES: dict[str, int] = {
     "preview": 8,
     "pipeline": 9,
     "sync": 10,  # builds through the pipeline, then applies the deck to a collection
+    "watch": 10,  # runs builds (and syncs) again on every save
+    "serve": 10,
     "api": 11,
     "exporter": 11,
     "cli": 11,
