@@ -64,12 +64,23 @@ class Severity(Enum):
 
 
 @dataclass(frozen=True)
+class Alike:
+    """What a near-duplicate warning is about, so that the warnings of one cluster of
+    alike fronts are shown together (sharing/similar.py: `shown_alike`)."""
+
+    earlier: Source  # the card this one's front is alike
+    deck: str
+    cluster: int  # the build position of the cluster's first card: one key a cluster
+
+
+@dataclass(frozen=True)
 class Problem:
     """One message about one place in the sources."""
 
     source: Source
     message: str
     severity: Severity = Severity.ERROR
+    alike: Alike | None = None
 
     def __str__(self) -> str:
         label = "warning: " if self.severity is Severity.WARNING else ""
@@ -95,8 +106,8 @@ class Problems:
     def error(self, source: Source, message: str) -> None:
         self.items.append(Problem(source, message, Severity.ERROR))
 
-    def warning(self, source: Source, message: str) -> None:
-        self.items.append(Problem(source, message, Severity.WARNING))
+    def warning(self, source: Source, message: str, alike: Alike | None = None) -> None:
+        self.items.append(Problem(source, message, Severity.WARNING, alike))
 
     def extend(self, items: list[Problem]) -> None:
         """Problems found elsewhere (a worker process), in their order."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import Problem, Severity, grouped, printable
 from .notes import display_path
 from .sharing.report import ChangeReport
+from .sharing.similar import shown_alike
 
 
 @dataclass
@@ -36,8 +37,9 @@ class BuildResult:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
     def shown_problems(self) -> list[Problem]:
-        """The problems as they are printed: a repeated warning once, with a count."""
-        return grouped(self.problems)
+        """The problems as they are printed: a repeated warning once, with a count; alike
+        fronts by cluster, a bounded number of clusters unless this is a check."""
+        return grouped(shown_alike(self.problems, every_group=self.output is None))
 
     def counts(self) -> str:
         """`3 notes, 4 cards, 1 media (1 error, 0 warnings)`."""

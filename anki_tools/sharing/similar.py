@@ -4,26 +4,61 @@ Fronts are compared as sets of letter trigrams of their words (so "returns" and 
 or a typo, still look alike) by Jaccard similarity. Comparing every pair would be slow
 for big decks, so candidates come from a prefix filter: two sets this alike must share
 one of their rarest trigrams.
+
+The work is bounded, linear in the number of fronts whatever they are. A prefix filter
+alone is quadratic when many fronts share their rarest trigrams (thousands of fronts like
+"What does `x_17` do?", one front in many files, or any big deck of common words): each
+front would be compared with all the others. So:
+
+- A trigram's index holds only the last POSTINGS fronts given to it. Fronts come from
+  small to large, so these are the largest so far: the nearest in size to the front
+  looking them up, the likeliest to be alike it (a much smaller one cannot be).
+- A front is compared with at most CANDIDATES of the fronts its rarest trigrams lead to:
+  those sharing most of these trigrams with it, the likeliest to be alike.
+
+A front costs at most (its prefix × POSTINGS) index look-ups and CANDIDATES comparisons,
+and memory is a tuple of trigrams a front and POSTINGS places a trigram: never a list of
+pairs, which can be quadratic. The result is exact as long as no trigram is among the
+rarest of more than POSTINGS fronts and no front has more than CANDIDATES candidates,
+which holds for ordinary notes at the threshold of 0.8: a typo, "return" for "returns",
+a word added are found (tests/test_similar.py checks against comparing every pair).
+Beyond that, on decks where many fronts look alike, some alike pairs are not found: a
+front alike many others is found alike some of them, enough to show it in their group.
+A threshold far below 0.8 would need more candidates: at 0.3, a test front is alike up
+to 43 others.
+
+Warnings are one a card: a new (or reworded) card whose front is alike an earlier one's,
+in another file, names the one most alike. The cards linked so make clusters, shown
+together by `shown_alike`, which holds the rule of how many a run shows.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
 
-from ..errors import Problems
-from ..notes import Note
+from ..errors import Alike, Problem, Problems
+from ..notes import Note, Source, display_path
 from .identity import has_front_guid, normalize
 
 THRESHOLD = 0.8
 EPSILON = 1e-9
 WORD_RE = re.compile(r"\w+")
+# Measured: 16 keeps the tests' pairs at 0.6 and above exact (at 0.3 they need 64), and
+# keeps a front's work in the tens of microseconds.
+POSTINGS = 16
+CANDIDATES = 16
+GROUPS_SHOWN = 10  # near-duplicate lines (pairs or clusters) a build shows; check shows all
+PLACES_SHOWN = 10  # cards a cluster's line names
 
 
 def warn_double_contributions(notes: list[Note], new: list[bool], problems: Problems) -> None:
-    """Warn about each pair of alike fronts in one deck, in different files, one of them new.
+    """Warn about each card whose front is alike an earlier card's in the same deck, in
+    another file, one of the two new: once a card, naming the one most alike.
 
     Pairs of notes both known to the lock were reported when the second one came in, so
     they are not looked for: a rebuild with few new cards is quick.
@@ -31,36 +66,129 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
     by_deck: dict[str, list[int]] = defaultdict(list)
     for position, note in enumerate(notes):
         by_deck[note.deck].append(position)
-    warnings = []
+    alike: dict[int, tuple[float, int]] = {}  # later card: (score, -earlier card)
+    file_numbers: dict[Path, int] = {}  # ints compare faster than paths
     for positions in by_deck.values():
         if not any(new[p] for p in positions):
             continue
         texts = [_words(notes[p].front) for p in positions]
-        paths = [str(notes[p].source.path) for p in positions]
+        files = [
+            file_numbers.setdefault(notes[p].source.path, len(file_numbers)) for p in positions
+        ]
         probing = [new[p] for p in positions]
-        for first, second, score in alike_pairs(texts, THRESHOLD, probing, paths):
-            one, other = sorted((positions[first], positions[second]))
-            if _told_apart_already(notes[one], notes[other]):
-                continue
-            same = texts[first] == texts[second]
-            warnings.append((other, one, _message(notes[one], score, same)))
-    for other, _, message in sorted(warnings):  # in build order, whatever the deck
-        problems.warning(notes[other].source, message)
+        guid_fronts = [_guid_front(notes[p]) for p in positions]
+        for first, second, score in alike_pairs(texts, THRESHOLD, probing, files):
+            if guid_fronts[first] is not None and guid_fronts[first] == guid_fronts[second]:
+                continue  # the build told the cards apart and warned already
+            earlier, later = positions[first], positions[second]
+            alike[later] = max(alike.get(later, (0.0, 0)), (score, -earlier))  # then earliest
+    cluster: dict[int, int] = {}
+    shown: dict[Path, str] = {}
+    for later in sorted(alike):  # in build order, whatever the deck
+        score, earlier = alike[later][0], -alike[later][1]
+        # Earlier cards come first, so the earlier one's cluster is known: its first card.
+        cluster[later] = cluster.get(earlier, earlier)
+        one, other = notes[earlier], notes[later]
+        same = _words(one.front) == _words(other.front)
+        how = "the same front" if same else f"nearly the same front ({score:.0%} alike)"
+        problems.warning(
+            other.source,
+            f"{how} as {_place(one.source, shown)}: a double contribution? "
+            "Merge them, or reword one",
+            Alike(one.source, other.deck, cluster[later]),
+        )
 
 
-def _told_apart_already(earlier: Note, later: Note) -> bool:
-    """Fronts equal to the guid's eye: the build gave the later card its own identity
-    and warned already (pipeline._warn_same_fronts)."""
-    return (
-        has_front_guid(earlier)
-        and has_front_guid(later)
-        and normalize(earlier.front) == normalize(later.front)
+def _guid_front(note: Note) -> str | None:
+    """The front as the guid sees it, for a card whose guid is made from it: two such
+    cards with one guid front were given identities of their own by the build, which
+    warned (pipeline._warn_same_fronts)."""
+    return normalize(note.front) if has_front_guid(note) else None
+
+
+def shown_alike(problems: list[Problem], every_group: bool) -> list[Problem]:
+    """The problems as shown: the near-duplicate warnings of one cluster as one line (a
+    cluster of two cards keeps its pair's warning), at the place of its first warning,
+    naming PLACES_SHOWN of its cards. Without `every_group` (a build), the first
+    GROUPS_SHOWN lines, then one saying how many more there are and that a check lists
+    them all."""
+    clusters: dict[int, list[Problem]] = defaultdict(list)
+    for problem in problems:
+        if problem.alike is not None:
+            clusters[problem.alike.cluster].append(problem)
+    if not clusters:
+        return problems
+    total = len(clusters)
+    kept: list[Problem] = []
+    hidden: list[list[Problem]] = []  # the clusters not shown, from `more_at` in `kept`
+    more_at = 0
+    shown: dict[Path, str] = {}
+    for problem in problems:
+        if problem.alike is None:
+            kept.append(problem)
+            continue
+        members = clusters.pop(problem.alike.cluster, None)
+        if members is None:
+            continue  # shown with its cluster's first warning
+        reached = total - len(clusters)  # clusters met so far, this one included
+        if every_group or reached <= GROUPS_SHOWN:
+            kept.append(members[0] if len(members) == 1 else _cluster_line(members, shown))
+            continue
+        if not hidden:
+            more_at = len(kept)
+            kept.append(problem)  # its place, for the line saying how many more
+        hidden.append(members)
+    if hidden:
+        kept[more_at] = _more_line(kept[more_at], hidden)
+    return kept
+
+
+def _cluster_line(members: list[Problem], shown: dict[Path, str]) -> Problem:
+    """`37 fronts in deck 'Python' are nearly the same: a.md:3, b.md:9, … (and 27 more)`."""
+    cards = _cards(members)
+    places = ", ".join(_place(card, shown) for card in cards[:PLACES_SHOWN])
+    more = len(cards) - PLACES_SHOWN
+    places += f", … (and {more} more)" if more > 0 else ""
+    deck = members[0].alike.deck if members[0].alike else ""
+    return replace(
+        members[0],
+        message=f"{len(cards)} fronts in deck '{deck}' are the same or nearly the same: "
+        f"{places}: double contributions? Merge them, or reword them so they differ",
+        alike=None,
     )
 
 
-def _message(earlier: Note, score: float, same: bool) -> str:
-    how = "the same front" if same else f"nearly the same front ({score:.0%} alike)"
-    return f"{how} as {earlier.source}: a double contribution? Merge them, or reword one"
+def _more_line(first_hidden: Problem, hidden: list[list[Problem]]) -> Problem:
+    """At the first cluster not shown: how many more and where to see them."""
+    cards = sum(len(_cards(members)) for members in hidden)
+    groups = f"{len(hidden)} more group{'s' if len(hidden) > 1 else ''}"
+    return replace(
+        first_hidden,
+        message=f"and {groups} of the same or nearly the same fronts ({cards} cards), "
+        f"not shown: 'anki-tools check' lists them all",
+        alike=None,
+    )
+
+
+def _cards(members: list[Problem]) -> list[Source]:
+    """A cluster's cards, each once, in the order of its warnings."""
+    cards: dict[Source, None] = {}
+    for problem in members:
+        if problem.alike is not None:
+            cards.setdefault(problem.alike.earlier)
+        cards.setdefault(problem.source)
+    return list(cards)
+
+
+def _place(source: Source, shown: dict[Path, str]) -> str:
+    """`str(source)`, each file's shown path worked out once: `display_path` asks the
+    file system, and a big deck's warnings name each file many times."""
+    path = shown.get(source.path)
+    if path is None:
+        path = shown[source.path] = display_path(source.path)
+    if source.cell is not None:
+        return f"{path}:cell {source.cell}"
+    return f"{path}:{source.line}" if source.line is not None else path
 
 
 def _words(front: str) -> str:
@@ -78,44 +206,63 @@ def alike_pairs(
     probing: list[bool] | None = None,
     groups: Sequence[Hashable] | None = None,
 ) -> Iterator[tuple[int, int, float]]:
-    """Every pair (earlier, later, similarity) of texts at least `threshold` alike.
+    """Pairs (earlier, later, similarity) of texts at least `threshold` alike: every such
+    pair within the bounds of the module docstring, some of them beyond.
 
     With `probing`, pairs of two texts marked False are not looked for. With `groups`,
     pairs within one group are left out. Texts go from small to large, each looked up
     with its probing prefix and indexed with the shorter indexing prefix (Xiao et al.,
     "Efficient similarity joins for near duplicate detection", 2008).
     """
-    sets = [trigrams(text) for text in texts]
+    sets = _rarest_first(texts)
     labels = list(groups) if groups is not None else list(range(len(texts)))
-    frequency = Counter(gram for grams in sets for gram in grams)
-    every: dict[str, list[int]] = defaultdict(list)  # all texts so far
-    looked_for: dict[str, list[int]] = defaultdict(list)  # those marked True so far
-    for position in sorted(range(len(sets)), key=lambda p: (len(sets[p]), p)):
-        grams = sets[position]
-        rarest_first = sorted(grams, key=lambda gram: (frequency[gram], gram))
+    # The last POSTINGS texts indexed with a trigram: all texts so far, and those marked True.
+    every: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=POSTINGS))
+    looked_for: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=POSTINGS))
+    sizes = [len(grams) for grams in sets]
+    for position in sorted(range(len(sets)), key=lambda p: (sizes[p], p)):
+        rarest_first, size, label = sets[position], sizes[position], labels[position]
         probes = probing is None or probing[position]
         index = every if probes else looked_for
-        prefix = rarest_first[: _prefix_length(len(grams), threshold)]
+        hits: Counter[int] = Counter()  # how many of this text's rarest trigrams each shares
+        for gram in rarest_first[: _prefix_length(size, threshold)]:
+            postings = index.get(gram)
+            if postings:
+                hits.update(postings)
         # Texts come small to large: a much smaller earlier one cannot be this alike.
-        smallest = threshold * len(grams) - EPSILON
-        for earlier in sorted({earlier for gram in prefix for earlier in index[gram]}):
-            if len(sets[earlier]) < smallest or labels[earlier] == labels[position]:
-                continue
-            score = _jaccard(sets[earlier], grams)
+        smallest = threshold * size - EPSILON
+        candidates = [
+            (-shared, earlier)
+            for earlier, shared in hits.items()
+            if sizes[earlier] >= smallest and labels[earlier] != label
+        ]
+        if len(candidates) > CANDIDATES:
+            candidates.sort()  # most shared first, then the earliest
+            del candidates[CANDIDATES:]
+        grams = set(rarest_first)
+        for earlier in sorted(earlier for _, earlier in candidates):
+            shared = len(grams.intersection(sets[earlier]))
+            score = shared / (size + sizes[earlier] - shared)
             if score >= threshold:
                 yield min(earlier, position), max(earlier, position), score
-        for gram in rarest_first[: _prefix_length(len(grams), 2 * threshold / (1 + threshold))]:
+        for gram in rarest_first[: _prefix_length(size, 2 * threshold / (1 + threshold))]:
             every[gram].append(position)
             if probes:
                 looked_for[gram].append(position)
+
+
+def _rarest_first(texts: list[str]) -> list[tuple[str, ...]]:
+    """Each text's trigrams, the rarest in all texts first (then in code point order). A
+    tuple is a third of a set's memory, and one string stands for each trigram."""
+    one_string: dict[str, str] = {}
+    sets = [tuple({one_string.setdefault(g, g) for g in trigrams(text)}) for text in texts]
+    frequency = Counter(gram for grams in sets for gram in grams)
+    order = sorted(frequency, key=lambda gram: (frequency[gram], gram))
+    rank = {gram: at for at, gram in enumerate(order)}
+    return [tuple(sorted(grams, key=rank.__getitem__)) for grams in sets]
 
 
 def _prefix_length(size: int, threshold: float) -> int:
     """How many of a set's rarest items two sets this alike must share one of."""
     # EPSILON: 0.55 * 100 is 55.000000000000007 in floating point, not 55.
     return size - math.ceil(threshold * size - EPSILON) + 1 if size else 0
-
-
-def _jaccard(one: frozenset[str], other: frozenset[str]) -> float:
-    shared = len(one & other)
-    return shared / (len(one) + len(other) - shared)
