@@ -110,6 +110,7 @@ class Renderer:
             return ""
         self._code_blocks = []
         self._media = media
+        media.part = part  # where an image's messages point (an HTML output's too)
         language = self._note.code_language if self._note else None
         markup = engine.render(
             part.tokens, self._render_code, language, field_id, lambda *n: self._notice(part, *n)
