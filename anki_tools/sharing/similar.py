@@ -259,7 +259,9 @@ def _rarest_first(texts: list[str]) -> list[tuple[str, ...]]:
     frequency = Counter(gram for grams in sets for gram in grams)
     order = sorted(frequency, key=lambda gram: (frequency[gram], gram))
     rank = {gram: at for at, gram in enumerate(order)}
-    return [tuple(sorted(grams, key=rank.__getitem__)) for grams in sets]
+    for at, grams in enumerate(sets):  # in place: never two copies of every text's trigrams
+        sets[at] = tuple(sorted(grams, key=rank.__getitem__))
+    return sets
 
 
 def _prefix_length(size: int, threshold: float) -> int:
