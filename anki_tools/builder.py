@@ -19,6 +19,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import genanki
 
@@ -38,11 +39,12 @@ def write_package(
     notes: Iterable[StampedNote],
     note_types: dict[Kind, NoteType],
     note_type_modified: dict[Kind, int],
-    output: Path,
+    output: Path | BinaryIO,
     descriptions: dict[str, str] | None = None,
     progress: Progress | None = None,
 ) -> None:
-    """Write every note into its deck in one package, atomically (temp file + rename);
+    """Write every note into its deck in one package: to a file atomically (temp file +
+    rename), or into a stream (the nbconvert exporter hands nbconvert the bytes);
     `progress` hears of each note as genanki writes it."""
     notes = list(notes)
     models = {kind: _model(note_type) for kind, note_type in note_types.items()}
@@ -61,9 +63,14 @@ def write_package(
         with tempfile.TemporaryDirectory(prefix="anki-tools-") as folder:
             collection = Path(folder) / "collection.anki2"
             _write_collection(package, notes, model_times, collection, progress)
-            write_atomically(output, lambda target: _zip(collection, media.values(), target))
+            if isinstance(output, Path):
+                write_atomically(output, lambda target: _zip(collection, media.values(), target))
+            else:
+                _zip(collection, media.values(), output)
     except OSError as error:
-        raise OutputError(f"cannot write the deck: {error.strerror}", Source(output)) from error
+        # Into a stream, only the temporary folder of the collection can fail.
+        place = Source(output if isinstance(output, Path) else Path(tempfile.gettempdir()))
+        raise OutputError(f"cannot write the deck: {error.strerror}", place) from error
 
 
 def _model(note_type: NoteType) -> genanki.Model:
@@ -147,7 +154,7 @@ def _ids(
                 yield note_id + card.ord
 
 
-def _zip(collection: Path, media: Iterable[Media], target: Path) -> None:
+def _zip(collection: Path, media: Iterable[Media], target: Path | BinaryIO) -> None:
     """The package: collection, media index, media files; fixed dates and modes."""
     files = sorted(media, key=lambda item: item.name)
     index = {str(number): item.name for number, item in enumerate(files)}

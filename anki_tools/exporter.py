@@ -6,7 +6,7 @@ Registered as the `anki` entry point of `nbconvert.exporters`, which also puts
 
 from __future__ import annotations
 
-import tempfile
+import io
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -98,20 +98,23 @@ class AnkiExporter(Exporter):
         except AnkiToolsError as error:
             problems.add(error, Source(path))
             notes = []
-        with tempfile.TemporaryDirectory() as folder:
-            output = Path(folder) / f"{path.stem}.apkg"
-            # The lock goes beside the notebook, where nbconvert writes the deck by default.
-            lock_path = lock.path_for(path.with_suffix(".apkg"))
-            options = pipeline.BuildOptions(output, lock=lock_path, keep_going=self.keep_going)
-            good = pipeline.render_notes(notes, problems)
-            result = pipeline.build_rendered(good, problems, options)
-            self._log_problems(result)  # with keep_going, errors of the cards left out
-            if not result.written:
-                self._fail(result.errors)
-            self.log.info("%s", result.counts())
-            for line in result.change_lines():
-                self.log.info("%s", line)
-            return output.read_bytes(), resources
+        # The lock goes beside the notebook, where nbconvert writes the deck by default;
+        # the deck itself is made in memory, for nbconvert to write where it is told.
+        output = path.with_suffix(".apkg")
+        options = pipeline.BuildOptions(
+            output, lock=lock.path_for(output), keep_going=self.keep_going
+        )
+        good = pipeline.render_notes(notes, problems)
+        planned = pipeline.plan_rendered(good, problems, options)
+        planned.into = package = io.BytesIO()
+        result = planned.finish()
+        self._log_problems(result)  # with keep_going, errors of the cards left out
+        if not result.written:
+            self._fail(result.errors)
+        self.log.info("%s", result.counts())
+        for line in result.change_lines():
+            self.log.info("%s", line)
+        return package.getvalue(), resources
 
     def _notebook_path(self, resources: dict[str, Any]) -> Path:
         if self._filename is not None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import BinaryIO
 
 from . import config, parsers, render_cache, workers
 from .errors import LockError, Problems, Severity
@@ -362,6 +363,9 @@ class PlannedDeck:
     # again (the sharing stage warns of a card once, when it is new to the lock).
     kept_problems: int = 0
     stamped: StampedDeck | None = None  # None: a check, or the lock could not be read
+    # The package goes here instead of to `output`, which then only names the deck and
+    # places its lock (the nbconvert exporter hands nbconvert the bytes).
+    into: BinaryIO | None = None
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
@@ -469,8 +473,9 @@ def _plan_rendered(
             from . import builder
 
             refuse_link_out(lock_path)  # before the deck: never a deck without its lock
+            target = output if planned.into is None else planned.into
             builder.write_package(
-                plan.notes, note_types, plan.note_type_modified, output, descriptions, progress
+                plan.notes, note_types, plan.note_type_modified, target, descriptions, progress
             )
             lock.write_lock(plan.lock, lock_path, output)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 import re
@@ -588,3 +589,36 @@ def test_nbconvert_keeps_a_lock_beside_the_notebook_so_edits_update_in_place(
     assert completed.returncode == 0, completed.stderr
     assert anki.import_deck(tmp_path / "lesson.apkg") == (0, 1, 4)
     assert any("Row 0:" in card.fields["Back"] for card in anki.cards())
+
+
+def test_exporter_makes_the_deck_in_memory_with_the_bytes_a_build_writes(tmp_path: Path):
+    """The exporter hands nbconvert the package's bytes, made in memory: no .apkg is
+    written anywhere by it, only the lock beside the notebook. Its bytes are those that
+    `anki-tools build` of the notebook writes afterwards from the same lock."""
+    from anki_tools.exporter import AnkiExporter
+
+    path = write_notebook(tmp_path, "lesson.ipynb", lesson())
+    opened: list[str] = []
+    watching = [True]
+
+    def note_apkg_opens(event: str, args: tuple[Any, ...]) -> None:
+        # An audit hook cannot be removed: it stops listening when the export is done.
+        if watching and event == "open" and ".apkg" in str(args[0]):
+            opened.append(str(args[0]))
+
+    sys.addaudithook(note_apkg_opens)
+    try:
+        package, _ = AnkiExporter().from_filename(str(path))
+    finally:
+        watching.clear()
+    assert opened == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == [
+        "lesson.ipynb",
+        "lesson.lock",
+    ]
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        assert "collection.anki2" in archive.namelist()
+
+    result = build([path], path.with_suffix(".apkg"))
+    assert result.written
+    assert path.with_suffix(".apkg").read_bytes() == package
