@@ -133,6 +133,9 @@ class Problems:
 
 
 PLACES_SHOWN = 5
+# How every "this gave no cards" message begins: a parser that says why itself (a
+# notebook's cell mode) is known by it, and no second warning is added.
+NO_CARDS = "no cards found"
 
 
 def grouped(problems: list[Problem]) -> list[Problem]:

@@ -15,7 +15,7 @@ from nbconvert.utils.exceptions import ConversionException
 from traitlets import Bool, Enum, Unicode
 
 from . import pipeline
-from .errors import AnkiToolsError, ExportError, Problem, Problems, Severity
+from .errors import NO_CARDS, AnkiToolsError, ExportError, Problem, Problems, Severity
 from .notes import CELL_MODES, ReadOptions, Source
 from .parsers import notebook
 from .result import BuildResult
@@ -132,7 +132,7 @@ class AnkiExporter(Exporter):
         # Imported here: nbconvertapp loads the exporters (this module) while it starts.
         from nbconvert.nbconvertapp import NbConvertApp
 
-        message = "\n".join(str(error) for error in errors) or "no cards found"
+        message = "\n".join(str(error) for error in errors) or NO_CARDS
         if NbConvertApp.initialized():
             # On the command line: the messages, not a traceback, then exit 1 as
             # nbconvert itself does after a failed conversion.

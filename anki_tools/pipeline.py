@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from . import config, parsers, render_cache, workers
-from .errors import LockError, Problems, Severity
+from .errors import NO_CARDS, LockError, Problems, Severity
 from .files import refuse_link_out
 from .manifest import Built, Manifest
 from .notes import (
@@ -541,7 +541,7 @@ def _refuse_empty(
     if parsed or problems.errors:
         return
     hint = f" ({plural(skipped_readmes, 'README')} skipped: --include-readme builds them)"
-    problems.error(where, f"nothing to {verb}: no cards found{hint if skipped_readmes else ''}")
+    problems.error(where, f"nothing to {verb}: {NO_CARDS}{hint if skipped_readmes else ''}")
 
 
 def _result(

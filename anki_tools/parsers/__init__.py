@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import files
-from ..errors import AnkiToolsError, Problems, SourceError
+from ..errors import NO_CARDS, AnkiToolsError, Problems, SourceError
 from ..notes import DEFAULT_READ, Note, ReadOptions, Source, display_path
 from . import markdown
 
@@ -103,14 +103,14 @@ def parse_file(
         problems.error(Source(path), f"cannot read: {error.strerror}")
         return []
     if not notes and not problems.errors_since(mark) and not _said_empty(problems, mark, path):
-        problems.warning(Source(path), f"no cards found ({no_cards_hint(path)})")
+        problems.warning(Source(path), f"{NO_CARDS} ({no_cards_hint(path)})")
     return notes
 
 
 def _said_empty(problems: Problems, mark: int, path: Path) -> bool:
     """Did the parser say itself why the file gave no cards (a notebook's cell mode does)?"""
     said = problems.items[mark:]
-    return any(p.source == Source(path) and p.message.startswith("no cards found") for p in said)
+    return any(p.source == Source(path) and p.message.startswith(NO_CARDS) for p in said)
 
 
 def is_source(path: Path) -> bool:

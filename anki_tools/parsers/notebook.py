@@ -27,7 +27,7 @@ from typing import Any
 import nbformat
 
 from .. import limits
-from ..errors import Problems, SourceError
+from ..errors import NO_CARDS, Problems, SourceError
 from ..notes import CELL_MODES, DEFAULT_READ, EMPTY, Kind, Note, Part, ReadOptions, Source
 from ..syntax import body, engine, languages, titles
 from ..syntax.budget import TokenBudget, TooLarge
@@ -40,7 +40,7 @@ MARKED_HINT = (
     "cloze or type-in markers, or a card/front/back cell tag"
 )
 NO_MARKUP = (
-    "no cards found: no cell has card markup, so this notebook is read as notes, not "
+    f"{NO_CARDS}: no cell has card markup, so this notebook is read as notes, not "
     "cards. Mark its cards with a '-' line (or '-h', '-i', cloze or type-in markers, or a "
     "card/front/back cell tag), or make every markdown cell a card with --cells all "
     "(notebook metadata anki: {cells: all}, a deck config: cells: all)"
@@ -106,7 +106,7 @@ def parse(
     mark = problems.mark()
     notes = notes_from(notebook, root, deck, problems, read)
     if not notes and not problems.errors_since(mark) and cell_mode(notebook, read) == "marked":
-        problems.warning(Source(path), f"no cards found ({MARKED_HINT})")
+        problems.warning(Source(path), f"{NO_CARDS} ({MARKED_HINT})")
     return notes
 
 
