@@ -287,7 +287,9 @@ def _manifest(
     extras = [lock_path, *_template_files(options.templates)]
     if deck_config is not None:
         extras.append(deck_config)
-    said = repr((replace(options, timestamp=None), more))  # "now" stamps only changed cards
+    # "Now" stamps only changed cards; always_build (sync) decides whether to build, not
+    # what is built, so a deck a sync wrote is up to date for the next build.
+    said = repr((replace(options, timestamp=None, always_build=False), more))
     return Manifest(options.output, said, sources(), extras, deck_config)
 
 

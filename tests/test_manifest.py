@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from anki_tools.cli import main
+from anki_tools.pipeline import BuildOptions, build_paths
 
 from conftest import PNG_BYTES, WriteNotes
 
@@ -53,6 +54,15 @@ def test_an_unchanged_rebuild_is_up_to_date_and_writes_nothing(notes: Path) -> N
     assert again.stderr == ""
     after = os.stat("deck.apkg"), os.stat("deck.lock")
     assert [(s.st_mtime_ns, s.st_ino) for s in after] == [(s.st_mtime_ns, s.st_ino) for s in before]
+
+
+def test_a_deck_built_for_sync_is_up_to_date_for_build(notes: Path) -> None:
+    """Sync builds with always_build (it applies the notes whether or not the deck
+    changed); that decides whether to build, not what is built, so it is no option the
+    manifest records, and the next plain build has nothing to do."""
+    options = BuildOptions(output=Path("deck.apkg"), always_build=True)
+    assert build_paths([notes], options).written
+    assert build().stdout == "deck.apkg: up to date\n"
 
 
 def test_no_cache_always_builds(notes: Path) -> None:
@@ -160,17 +170,20 @@ def test_render_warnings_are_shown_again_when_up_to_date(notes: Path) -> None:
     assert again.stderr == first.stderr
 
 
-def test_two_deck_configs_each_know_their_own_state(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def two_decks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """decks/a.yaml builds a/one.md, decks/b.yaml b/two.md; the current folder is theirs."""
     monkeypatch.chdir(tmp_path)
     Path("decks").mkdir()
     Path("a").mkdir()
     Path("b").mkdir()
-    Path("a/one.md").write_text("## What is one?\n\nOne.\n", "utf-8")
+    Path("a/one.md").write_text("## What is one? {#one}\n\nOne.\n", "utf-8")
     Path("b/two.md").write_text("## What is two?\n\nTwo.\n", "utf-8")
     Path("decks/a.yaml").write_text("sources: a\n", "utf-8")
     Path("decks/b.yaml").write_text("sources: b\n", "utf-8")
+
+
+def test_two_deck_configs_each_know_their_own_state(two_decks: None) -> None:
     assert run("build").exit_code == 0
     assert run("build").stdout == "decks/a.apkg: up to date\ndecks/b.apkg: up to date\n"
     Path("b/two.md").write_text("## What is two?\n\nTwo, edited.\n", "utf-8")
@@ -183,17 +196,7 @@ def test_two_deck_configs_each_know_their_own_state(
     assert run("build").stdout.splitlines()[0].startswith("decks/a.apkg: 1 note")
 
 
-def test_an_up_to_date_deck_still_takes_part_in_the_shared_guid_check(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.chdir(tmp_path)
-    Path("decks").mkdir()
-    Path("a").mkdir()
-    Path("b").mkdir()
-    Path("a/one.md").write_text("## What is one? {#one}\n\nOne.\n", "utf-8")
-    Path("b/two.md").write_text("## What is two?\n\nTwo.\n", "utf-8")
-    Path("decks/a.yaml").write_text("sources: a\n", "utf-8")
-    Path("decks/b.yaml").write_text("sources: b\n", "utf-8")
+def test_an_up_to_date_deck_still_takes_part_in_the_shared_guid_check(two_decks: None) -> None:
     assert run("build").exit_code == 0
     Path("b/two.md").write_text("## What is one? {#one}\n\nOne.\n", "utf-8")
     result = run("build")
