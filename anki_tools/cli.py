@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -283,6 +284,19 @@ def clear() -> None:
     is_flag=True,
     help="Let the anki package upgrade an older collection's schema.",
 )
+@click.option(
+    "--anki-connect",
+    "anki_connect",
+    metavar="URL",
+    help="Sync into the running Anki through AnkiConnect at URL (or $ANKI_CONNECT_URL; "
+    "default: tried at http://127.0.0.1:8765 unless --collection is given).",
+)
+@click.option(
+    "--anki-connect-key",
+    envvar="ANKI_CONNECT_KEY",
+    metavar="KEY",
+    help="The apiKey set in AnkiConnect's config (or $ANKI_CONNECT_KEY).",
+)
 def sync_command(
     paths: tuple[Path, ...],
     dry_run: bool,
@@ -290,19 +304,32 @@ def sync_command(
     force: bool,
     collection: Path | None,
     allow_upgrade: bool,
+    anki_connect: str | None,
+    anki_connect_key: str | None,
 ) -> None:
     """Build PATHS (or every deck config) as build does, then apply the decks to your
-    Anki collection: adds, updates, moves and removes cards (see docs/sync.md)."""
+    Anki collection: adds, updates, moves and removes cards (see docs/sync.md).
+
+    With Anki running, through its AnkiConnect add-on; with Anki closed, into the
+    collection file (the `anki` package: pip install "anki-tools[sync]")."""
     from .sync import plan as sync_plan  # deferred: the anki package only for a sync
     from .sync import run as sync_run
 
+    if collection is not None and anki_connect is not None:
+        raise click.UsageError(
+            "--collection is for Anki closed, --anki-connect for Anki running: give one"
+        )
+    if collection is None and anki_connect is None:
+        anki_connect = os.environ.get("ANKI_CONNECT_URL") or None
     status, decks = _build_for_sync(paths, dry_run)
     if not decks:  # nothing built: the collection is not opened
         sys.exit(status or 1)
     request = sync_plan.Request(force=force, delete_removed=delete_removed)
-    options = sync_run.SyncOptions(dry_run, request, collection, allow_upgrade)
+    options = sync_run.SyncOptions(
+        dry_run, request, collection, allow_upgrade, anki_connect, anki_connect_key
+    )
     try:
-        result = sync_run.sync_direct(decks, options)
+        result = sync_run.sync(decks, options)
     except AnkiToolsError as error:
         click.echo(f"Error: {error}", err=True)
         sys.exit(error.exit_code)

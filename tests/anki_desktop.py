@@ -35,7 +35,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 # Anki starting on a busy 2-core machine can take a minute; a whole session gets this long.
 SESSION_TIMEOUT = 420
@@ -82,30 +82,9 @@ def run_reviewer(apkg: Path, folder: Path, steps: list[dict[str, Any]]) -> dict[
     request = {"apkg": str(apkg.resolve()), "folder": str(folder.resolve()), "steps": steps}
     (folder / "request.json").write_text(json.dumps(request, indent=1))
     result_path = folder / "result.json"
-    command = [
-        "xvfb-run",
-        "-a",
-        "-s",
-        "-screen 0 1280x1024x24",
-        sys.executable,
-        __file__,
-        str(folder / "request.json"),
-        str(result_path),
-    ]
-    env = {
-        **os.environ,
-        "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox --disable-gpu",
-        "QTWEBENGINE_DISABLE_SANDBOX": "1",
-        # A second Anki of the same user would hand its work to the first one.
-        "ANKI_SINGLE_INSTANCE_KEY": f"anki-tools-test-{uuid.uuid4().hex}",
-        "QT_QPA_PLATFORM": "xcb",
-    }
     log = folder / "anki.log"
     with log.open("w") as out:
-        # Its own session (process group), so a timeout can stop Anki and Xvfb together.
-        process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True
-        )
+        process = start_under_xvfb([__file__, str(folder / "request.json"), str(result_path)], out)
         try:
             process.wait(timeout=SESSION_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -120,6 +99,23 @@ def run_reviewer(apkg: Path, folder: Path, steps: list[dict[str, Any]]) -> dict[
     if "error" in result:
         raise DesktopError(result["error"] + "\n" + log.read_text(errors="replace")[-4000:])
     return result
+
+
+def start_under_xvfb(script: list[str], log: IO[str]) -> subprocess.Popen[bytes]:
+    """`python SCRIPT...` under its own Xvfb, in its own session (process group), so that
+    one `os.killpg` stops Anki and Xvfb together."""
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1280x1024x24", sys.executable, *script]
+    env = {
+        **os.environ,
+        "QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox --disable-gpu",
+        "QTWEBENGINE_DISABLE_SANDBOX": "1",
+        # A second Anki of the same user would hand its work to the first one.
+        "ANKI_SINGLE_INSTANCE_KEY": f"anki-tools-test-{uuid.uuid4().hex}",
+        "QT_QPA_PLATFORM": "xcb",
+    }
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
 
 
 def show_notes(
@@ -366,19 +362,30 @@ def _until(condition: str, what: str) -> Iterator[object]:
         yield POLL
 
 
-def _main(request_path: str, result_path: str) -> None:
-    request = json.loads(Path(request_path).read_text())
-    base = Path(request["folder"]) / "anki-base"
+def start_app(base: Path) -> Any:
+    """Anki's application on the base folder, not yet running its event loop: with a
+    fresh base it makes and opens the profile "User 1" by itself."""
     base.mkdir(parents=True, exist_ok=True)
     (base / "gldriver6").write_text("software")  # no OpenGL question on start
 
     import aqt
     import aqt.profiles
-    from aqt.qt import QTimer
 
     aqt.AnkiApp.KEY = os.environ["ANKI_SINGLE_INSTANCE_KEY"]
     # The first start asks for a language; answer it.
     aqt.profiles.ProfileManager.setDefaultLang = lambda self, idx: self.setLang("en_US")  # type: ignore[method-assign]
+    app = aqt._run(argv=["anki", "-b", str(base)], exec=False)
+    _log("Anki started")
+    return app
+
+
+def _main(request_path: str, result_path: str) -> None:
+    request = json.loads(Path(request_path).read_text())
+    app = start_app(Path(request["folder"]) / "anki-base")
+
+    import aqt
+    from aqt.qt import QTimer
+
     results: dict[str, Any] = {}
 
     def finish(error: str | None) -> None:
@@ -386,8 +393,6 @@ def _main(request_path: str, result_path: str) -> None:
         Path(result_path).write_text(json.dumps(out, indent=1))
         os._exit(0)  # Anki's own shutdown would ask to sync and back up
 
-    app = aqt._run(argv=["anki", "-b", str(base)], exec=False)
-    _log("Anki started")
     steps = _drive(request, results)
 
     def advance(value: object = None) -> None:

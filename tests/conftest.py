@@ -48,6 +48,8 @@ def sync_data_dir(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-
         folder = tmp_path_factory.mktemp("anki-tools-data")
         patch.setenv("ANKI_TOOLS_DATA_DIR", str(folder))
         patch.setenv("ANKI_BASE", str(folder / "no-anki-here"))
+        patch.delenv("ANKI_CONNECT_URL", raising=False)  # sync's AnkiConnect mode
+        patch.delenv("ANKI_CONNECT_KEY", raising=False)
         yield folder
 
 

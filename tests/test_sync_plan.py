@@ -196,13 +196,18 @@ def test_fields_hash_sees_fields_order_and_tags_but_not_tag_order() -> None:
 
 
 def test_a_backend_that_cannot_tell_modified_times_sees_edits_by_fields() -> None:
-    """AnkiConnect's notesInfo has no modified time: edits show in fields and tags, and
-    an update is made newer than what sync last wrote."""
+    """AnkiConnect's notesInfo has no modified time: edits show in fields and tags; an
+    update carries one past the clock (newer than any edit), and a note sync never wrote is left
+    to the import's own "only if newer"."""
     old, new = built(content="c1"), built(content="c2", modified=100)
     unknown = replace(in_anki(old), modified=None)
-    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": unknown}, OURS)
-    assert plan.updated == (Update(new, 151),)
+    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": unknown}, OURS, now=900)
+    assert plan.updated == (Update(new, 901),)
     edited = replace(unknown, fields_hash="edited")
-    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": edited}, OURS)
+    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": edited}, OURS, now=900)
     assert plan.skipped == (Skip(new, EDITED),)
-    assert plan_sync({}, [new], {"g1": replace(edited)}, OURS).updated == (Update(new, 100),)
+    plan = plan_sync({"g1": synced(old, 150)}, [new], {"g1": edited}, OURS, FORCE, now=900)
+    assert plan.updated == (Update(new, 901),)
+    by_hand = plan_sync({}, [new], {"g1": edited}, OURS, now=900)
+    assert by_hand.updated == (Update(new, 100, import_decides=True),)
+    assert plan_sync({}, [new], {"g1": edited}, OURS, FORCE, now=900).updated == (Update(new, 901),)

@@ -1,5 +1,5 @@
 """What sync needs from a collection, whichever way it is reached: the `Backend` protocol
-(direct.py opens the collection file; an AnkiConnect backend talks to a running Anki)."""
+(direct.py opens the collection file; ankiconnect.py talks to a running Anki)."""
 
 from __future__ import annotations
 
@@ -78,8 +78,9 @@ class Backend(Protocol):
         """Done: the direct mode closes the collection file."""
         ...
 
-    def import_package(self, package: Path) -> ImportCounts:
-        """Import an .apkg with `IMPORT_OPTIONS`; `package` is an absolute path."""
+    def import_package(self, package: Path) -> ImportCounts | None:
+        """Import an .apkg with `IMPORT_OPTIONS`; `package` is an absolute path. The
+        counts, when the backend can tell them (AnkiConnect cannot)."""
         ...
 
     def tag_and_suspend(self, note_ids: Sequence[int]) -> None:

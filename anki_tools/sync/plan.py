@@ -35,6 +35,9 @@ class Update:
     note: BuildNote
     write_modified: int  # newer than the collection's: Anki's import updates only newer notes
     restore: bool = False  # it was removed, and is back in the sources
+    # The collection's time of a note sync never wrote is unknown (AnkiConnect): the
+    # import's own "only if newer" decides, and a note it keeps is skipped as NEWER.
+    import_decides: bool = False
 
 
 @dataclass(frozen=True)
@@ -98,15 +101,16 @@ def plan_sync(
     collection: Mapping[str, CollectionNote],
     note_type_ids: frozenset[int],
     request: Request = Request(),
+    now: int = 0,
 ) -> SyncPlan:
     """The plan for one deck: every build note lands in exactly one of added, updated,
     unchanged and skipped (and maybe moved too); every synced note gone from the build
-    in removed or gone (or nowhere, when it was already removed)."""
+    in removed or gone (or nowhere, when it was already removed). `now` is the clock, for
+    the notes whose modified time the backend cannot tell."""
     out: dict[str, list[object]] = {name: [] for name in _LISTS}
     for note in build:
-        _plan_note(
-            note, synced.get(note.guid), collection.get(note.guid), note_type_ids, request, out
-        )
+        found = collection.get(note.guid)
+        _plan_note(note, synced.get(note.guid), found, note_type_ids, request, now, out)
     in_build = {note.guid for note in build}
     for guid, entry in synced.items():
         if guid not in in_build:
@@ -123,6 +127,7 @@ def _plan_note(
     found: CollectionNote | None,
     note_type_ids: frozenset[int],
     request: Request,
+    now: int,
     out: dict[str, list[object]],
 ) -> None:
     if found is None:
@@ -134,11 +139,15 @@ def _plan_note(
     if found.note_type_id not in note_type_ids:
         out["skipped"].append(Skip(note, OTHER_TYPE))
         return
-    newer = max(note.modified, _lower_bound(found, entry) + 1)
+    newer = _newer(note, found, now)
     if entry is None:  # in the collection, but not by sync: a build imported by hand
         if found.fields_hash == note.fields_hash:
             out["unchanged"].append(note)
-        elif (found.modified or 0) >= note.modified and not request.force:
+        elif request.force:
+            out["updated"].append(Update(note, newer))
+        elif found.modified is None:
+            out["updated"].append(Update(note, note.modified, import_decides=True))
+        elif found.modified >= note.modified:
             out["skipped"].append(Skip(note, NEWER))
         else:
             out["updated"].append(Update(note, newer))
@@ -188,10 +197,9 @@ def _edited(entry: SyncedNote, found: CollectionNote) -> bool:
     return moved_on or found.fields_hash != entry.fields_hash
 
 
-def _lower_bound(found: CollectionNote, entry: SyncedNote | None) -> int:
-    """The collection's modified time of the note, or, when the backend cannot tell,
-    the last one sync saw (0 for a note it never wrote: then the build's time decides,
-    as for a plain import)."""
-    if found.modified is not None:
-        return found.modified
-    return entry.modified if entry is not None else 0
+def _newer(note: BuildNote, found: CollectionNote, now: int) -> int:
+    """A modified time Anki's import takes as newer than the collection's note (it
+    updates only a strictly newer one): one past its time, or, when the backend cannot
+    tell it, one past the clock (no edit is from the future; one may be from this second)."""
+    known = found.modified if found.modified is not None else now
+    return max(note.modified, known + 1)

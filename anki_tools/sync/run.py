@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -13,9 +14,9 @@ from pathlib import Path
 from ..errors import Problem, Severity, SyncError, printable
 from ..notes import Source, StampedNote, display_path
 from ..pipeline import StampedDeck
-from . import direct
+from . import ankiconnect, direct
 from .backend import REMOVED_TAG, Backend, CollectionNote, ImportCounts, fields_hash
-from .plan import BuildNote, Request, SyncPlan, plan_sync
+from .plan import NEWER, BuildNote, Request, SyncPlan, plan_sync
 from .state import SyncedNote, SyncState, read_state, write_state
 
 
@@ -23,8 +24,10 @@ from .state import SyncedNote, SyncState, read_state, write_state
 class SyncOptions:
     dry_run: bool = False
     request: Request = field(default_factory=Request)
-    collection: Path | None = None  # None: the default profile's
+    collection: Path | None = None  # the direct mode's file (None: the default profile's)
     allow_upgrade: bool = False
+    anki_connect: str | None = None  # AnkiConnect's address (None: try the default one)
+    anki_connect_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class DeckSync:
     plan: SyncPlan
     imported: ImportCounts | None = None
     not_applied: list[Problem] = field(default_factory=list)
+    kept: list[Problem] = field(default_factory=list)  # warnings found only in applying
 
 
 @dataclass
@@ -50,6 +54,7 @@ class SyncResult:
     collection: Path
     dry_run: bool
     backup: Path | None = None
+    through: str | None = None  # AnkiConnect's address, in the AnkiConnect mode
     decks: list[DeckSync] = field(default_factory=list)
 
     @property
@@ -60,6 +65,7 @@ class SyncResult:
             for deck in self.decks
             for skip in deck.plan.skipped
         ]
+        found += [problem for deck in self.decks for problem in deck.kept]
         return found + [problem for deck in self.decks for problem in deck.not_applied]
 
     @property
@@ -71,7 +77,8 @@ class SyncResult:
         or updated (a dry run lists those; a sync only counts them), moved or removed."""
         verb = "would sync" if self.dry_run else "synced"
         backup = f" (backup: {display_path(self.backup)})" if self.backup else ""
-        lines = [f"{verb} into {display_path(self.collection)}{backup}"]
+        through = f" through AnkiConnect at {self.through}" if self.through else ""
+        lines = [f"{verb} into {display_path(self.collection)}{through}{backup}"]
         for deck in self.decks:
             lines += _deck_lines(deck, self.dry_run)
         return [printable(line) for line in lines]
@@ -98,6 +105,29 @@ def _deck_lines(deck: DeckSync, dry_run: bool) -> list[str]:
         lines.append(f"  removed: {synced.source}: {synced.title} ({done}{why})")
     lines += [f"  skipped: {s.note.source}: {s.note.title} ({s.reason})" for s in plan.skipped]
     return lines
+
+
+def sync(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult:
+    """Sync through AnkiConnect when asked to (`anki_connect`), into the file when given
+    one (`collection`); else through AnkiConnect if a running Anki answers at its default
+    address, and into the default profile's file if not."""
+    if options.anki_connect is not None:
+        return sync_anki_connect(decks, options)
+    if options.collection is None:
+        probe = ankiconnect.AnkiConnect(ankiconnect.DEFAULT_URL, options.anki_connect_key)
+        if probe.answers():
+            return sync_anki_connect(decks, replace(options, anki_connect=probe.url))
+    return sync_direct(decks, options)
+
+
+def sync_anki_connect(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult:
+    """Sync into the collection a running Anki has open, through AnkiConnect. No backup
+    of sync's own: Anki holds the file locked (its own backups are in the profile)."""
+    url = options.anki_connect or ankiconnect.DEFAULT_URL
+    backend = ankiconnect.AnkiConnectBackend(ankiconnect.AnkiConnect(url, options.anki_connect_key))
+    result = SyncResult(backend.collection, options.dry_run, through=url)
+    sync_with(backend, read_state(backend.key), decks, options, result)
+    return result
 
 
 def sync_direct(decks: Sequence[DeckToSync], options: SyncOptions) -> SyncResult:
@@ -178,7 +208,7 @@ def _sync_deck(
     wanted.update((guid, entry.note_id) for guid, entry in synced.items())
     before = backend.snapshot(wanted)
     note_type_ids = frozenset(note_type.id for note_type in stamped.note_types.values())
-    plan = plan_sync(synced, build, before, note_type_ids, options.request)
+    plan = plan_sync(synced, build, before, note_type_ids, options.request, int(time.time()))
     done = DeckSync(deck.output, plan)
     if options.dry_run:
         return done
@@ -253,9 +283,14 @@ def _new_state(
     new = dict(synced)
     times = plan.package()  # what the package carried, when the backend cannot tell
     written = [*plan.added, *(u.note for u in plan.updated), *plan.unchanged]
+    left_to_import = {u.note.guid for u in plan.updated if u.import_decides}
     for note in written:
         found = after.get(note.guid)
-        if found is None or (note not in plan.unchanged and found.fields_hash != note.fields_hash):
+        taken = found is not None and found.fields_hash == note.fields_hash
+        if found is not None and not taken and note.guid in left_to_import:
+            done.kept.append(Problem(note.source, f"skipped: {NEWER}", Severity.WARNING))
+            continue
+        if found is None or (note not in plan.unchanged and not taken):
             done.not_applied.append(
                 Problem(note.source, "Anki did not take this card's new text: it was not synced")
             )
