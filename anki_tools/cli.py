@@ -345,7 +345,7 @@ def _build_for_sync(paths: tuple[Path, ...], dry_run: bool) -> tuple[int, list[D
     errors (planned, for a dry run) and the exit status so far."""
     from .sync.run import DeckToSync
 
-    options = BuildOptions(dry_run=dry_run, always_build=True)
+    options = BuildOptions(dry_run=dry_run, for_sync=True)
     configs = _deck_configs(paths)
     if configs is None:
         _check_paths(paths)

@@ -132,9 +132,10 @@ class BuildOptions:
     no_remote: bool = False  # a remote image is an error, not a warning
     read: ReadOptions = DEFAULT_READ  # the command line's; a deck config's win over them
     cache: bool = True  # the render cache and the build manifest (--no-cache: neither)
-    # Never "up to date": build and plan even when the manifest says nothing changed
-    # (sync applies the notes it planned, whether or not the deck file changed).
-    always_build: bool = False
+    # A build for `sync`: never "up to date" (sync applies the notes it planned, whether
+    # or not the deck file changed), and its notes on moved and removed cards say what
+    # sync does with them beside what members who import the deck see.
+    for_sync: bool = False
 
 
 def render_notes(
@@ -199,7 +200,7 @@ def build_paths(
     book = _manifest(
         options, lambda: collect_sources(paths, options.read.include_readme).files, repr(paths)
     )
-    built = book.up_to_date() if book and not options.always_build else None
+    built = book.up_to_date() if book and not options.for_sync else None
     if built is not None:
         return PlannedDeck(options.output, [], Problems(), built.guids, fresh=built).finish()
     planned = plan_paths(paths, options, progress)
@@ -258,7 +259,7 @@ def plan_deck(
     files = config.source_files(spec, lambda message: problems.warning(sources, message))
     pairs = [(file, spec.project) for file in files]
     book = _manifest(options, lambda: pairs, repr(spec), spec.config)
-    built = book.up_to_date() if book and not options.always_build else None
+    built = book.up_to_date() if book and not options.for_sync else None
     if built is not None:
         return PlannedDeck(options.output, [], problems, built.guids, fresh=built)
     reads: list[tuple[SourceFile, MediaRead]] = []
@@ -287,9 +288,9 @@ def _manifest(
     extras = [lock_path, *_template_files(options.templates)]
     if deck_config is not None:
         extras.append(deck_config)
-    # "Now" stamps only changed cards; always_build (sync) decides whether to build, not
+    # "Now" stamps only changed cards; for_sync decides whether to build, not
     # what is built, so a deck a sync wrote is up to date for the next build.
-    said = repr((replace(options, timestamp=None, always_build=False), more))
+    said = repr((replace(options, timestamp=None, for_sync=False), more))
     return Manifest(options.output, said, sources(), extras, deck_config)
 
 
@@ -452,7 +453,7 @@ def _plan_rendered(
     except LockError as error:
         problems.add(error, Source(lock_path))
         return PlannedDeck(output, good, problems)
-    plan = changes.plan(claimed, note_types, old, lock_path, now, problems)
+    plan = changes.plan(claimed, note_types, old, lock_path, now, problems, options.for_sync)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
     _warn_same_fronts(claimed, new, problems)
     planned = PlannedDeck(

@@ -57,10 +57,10 @@ def test_an_unchanged_rebuild_is_up_to_date_and_writes_nothing(notes: Path) -> N
 
 
 def test_a_deck_built_for_sync_is_up_to_date_for_build(notes: Path) -> None:
-    """Sync builds with always_build (it applies the notes whether or not the deck
+    """Sync builds with for_sync (it applies the notes whether or not the deck
     changed); that decides whether to build, not what is built, so it is no option the
     manifest records, and the next plain build has nothing to do."""
-    options = BuildOptions(output=Path("deck.apkg"), always_build=True)
+    options = BuildOptions(output=Path("deck.apkg"), for_sync=True)
     assert build_paths([notes], options).written
     assert build().stdout == "deck.apkg: up to date\n"
 

@@ -141,6 +141,10 @@ def test_a_card_moved_to_another_deck_moves_with_its_reviews(project: Path) -> N
     result = sync_ok()
     assert "1 moved" in result.stdout
     assert "moved: notes/a.md:5: What is 3 + 3? ('a' → 'Sums')" in result.stdout
+    # The build's warning is about members' imports, and says sync moves the cards.
+    assert "'Sums': sync moves its cards; members who import the deck keep them in 'a'" in (
+        result.stderr
+    )
     with opened() as col:
         shown = card(col, "3 + 3")
         assert col.decks.name(shown.did) == "Sums"
@@ -160,6 +164,7 @@ def test_a_removed_card_is_tagged_and_suspended_then_deleted_only_when_asked(
     assert "removed: notes/a.md:9: What is 4 + 4? (tagged anki-tools::removed and suspended)" in (
         result.stdout
     )
+    assert "  sync retires them in your collection (below); members who import" in result.stdout
     with opened() as col:
         shown = card(col, "4 + 4")
         assert shown.queue == -1 and shown.reps == 1  # suspended, reviews kept

@@ -60,20 +60,26 @@ def plan(
     lock_path: Path,
     now: int,
     problems: Problems,
+    for_sync: bool = False,
 ) -> Plan:
-    """Give each note its guid, note id and modified time from the lock, or new ones."""
+    """Give each note its guid, note id and modified time from the lock, or new ones.
+    `for_sync`: the build is for `sync`, which moves and retires cards itself."""
     folder = lock_path.parent
     rendered = [claim.rendered for claim in claimed]
     keys = [_keys(r, note_types[r.note.kind], folder) for r in rendered]
     # A card left out for an error is not gone: its entry waits for the next build.
     broken = frozenset(_relative(p.source.path, folder) for p in problems.errors)
     entries = _same_note_type(rendered, identity.match(keys, old.notes, protected=broken), problems)
-    _warn_moved_decks(rendered, entries, lock_path, problems)
+    _warn_moved_decks(rendered, entries, lock_path, problems, for_sync)
     stamp = max(now, old.latest_modified() + 1)  # later than any earlier build
     first_id = _first_new_id(max(now * 1000, old.latest_note_id() + NOTE_ID_SPACING), lock_path)
     stamper = _Stamper(stamp, first_id, old)
     plan = Plan(
-        [], {}, Lock(exists=True), ChangeReport(lock_path, first_build=not old.exists), set()
+        [],
+        {},
+        Lock(exists=True),
+        ChangeReport(lock_path, first_build=not old.exists, for_sync=for_sync),
+        set(),
     )
     for claim, key, entry in zip(claimed, keys, entries, strict=True):
         note = claim.rendered
@@ -203,6 +209,7 @@ def _warn_moved_decks(
     entries: list[LockedNote | None],
     lock_path: Path,
     problems: Problems,
+    for_sync: bool,
 ) -> None:
     """A guid is one note in a member's collection, whichever deck brought it: a card whose
     entry names another deck updates the note that deck gave them. A card moved to another
@@ -216,11 +223,17 @@ def _warn_moved_decks(
     for (old, new), cards in moved.items():
         note, entry = cards[0]
         more = f" (and {len(cards) - 1} more of its cards)" if len(cards) > 1 else ""
+        imported = (
+            f"sync moves its cards; members who import the deck keep them in '{old}' (they "
+            "move them in the Browse window)"
+            if for_sync
+            else f"Anki updates its note but leaves the cards in '{old}' (members move them "
+            "in the Browse window)"
+        )
         problems.warning(
             note.note.source,
             f"the card moved from deck '{old}' ({Source(lock_path, entry.line)}) to deck "
-            f"'{new}'{more}: Anki updates its note but leaves the cards in '{old}' (members "
-            "move them in the Browse window). If the card did not move, the lock was edited "
+            f"'{new}'{more}: {imported}. If the card did not move, the lock was edited "
             "to give it another deck's note: restore it from git",
         )
 

@@ -32,6 +32,7 @@ class ChangeReport:
 
     lock_path: Path
     first_build: bool  # no lock yet: everything is new
+    for_sync: bool = False  # sync retires removed notes in the learner's own collection
     notes: list[NoteChange] = field(default_factory=list)
     removed: list[LockedNote] = field(default_factory=list)
 
@@ -55,10 +56,13 @@ class ChangeReport:
         if self.removed:
             lines += [f"  removed   {self._shown(e.source)}  {e.title}" for e in self.removed]
             ids = ",".join(str(entry.note_id) for entry in self.removed)
-            lines.append(
-                "  Anki keeps removed notes, with their reviews, until you delete them there; "
-                f"find them in the Browse window with: nid:{ids}"
+            keeps = (
+                "sync retires them in your collection (below); members who import the deck "
+                "keep them, with their reviews, until they delete them"
+                if self.for_sync
+                else "Anki keeps removed notes, with their reviews, until you delete them there"
             )
+            lines.append(f"  {keeps}; find them in the Browse window with: nid:{ids}")
         return lines
 
     def _change_line(self, note: NoteChange) -> str:

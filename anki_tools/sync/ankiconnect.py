@@ -18,8 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import SyncError
-from ..notes import Source
+from ..errors import SyncError, printable
 from .backend import REMOVED_TAG, CollectionCard, CollectionNote, fields_hash
 
 DEFAULT_URL = "http://127.0.0.1:8765"
@@ -29,10 +28,12 @@ PROBE_TIMEOUT = 2.0  # seconds: is Anki there at all?
 # An import of a big deck runs inside Anki before it answers: wait long for any reply.
 REPLY_TIMEOUT = 600.0
 MAX_REPLY_BYTES = 256 * 1024 * 1024
+MAX_ERROR_CHARS = 500  # of AnkiConnect's own error message, in ours
 NOTHING_ANSWERS = (
-    "nothing answers at {url}: start Anki with the AnkiConnect add-on (2055492159) "
+    "nothing answers here: start Anki with the AnkiConnect add-on (2055492159) "
     "installed, or close Anki and sync its collection file with --collection PATH"
 )
+WANTS_KEY = "AnkiConnect wants its apiKey: give it with --anki-connect-key or $ANKI_CONNECT_KEY"
 
 
 class AnkiConnect:
@@ -57,7 +58,7 @@ class AnkiConnect:
         except urllib.error.HTTPError as error:
             raise self._error(f"AnkiConnect answered {action} with HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:  # refused, reset, timed out
-            raise self._error(NOTHING_ANSWERS.format(url=self.url)) from error
+            raise self._error(NOTHING_ANSWERS) from error
         except ValueError as error:  # not a URL urllib can open
             raise self._error(f"not an AnkiConnect address ({error})") from error
         return self._result(action, data)
@@ -72,11 +73,15 @@ class AnkiConnect:
         if not isinstance(reply, dict) or not {"result", "error"} <= reply.keys():
             raise self._error(f"the answer to {action} is not AnkiConnect's")
         if reply["error"] is not None:
-            raise self._error(f"AnkiConnect refused {action}: {reply['error']}")
+            said = str(reply["error"])[:MAX_ERROR_CHARS]
+            if "api key" in said:
+                raise self._error(WANTS_KEY)
+            raise self._error(f"AnkiConnect refused {action}: {said}")
         return reply["result"]
 
     def _error(self, message: str) -> SyncError:
-        return SyncError(message, Source(Path(self.url)))
+        """A problem of this AnkiConnect, placed at its address (`URL: message`)."""
+        return SyncError(printable(f"{self.url}: {message}"))
 
     def answers(self) -> bool:
         """Whether an AnkiConnect answers here (quickly: sync's default is to try it)."""

@@ -1,0 +1,108 @@
+"""The AnkiConnect client against what may answer at its address instead of a running
+Anki: nothing at all, a server that is not AnkiConnect, and AnkiConnect's own refusals.
+Each is one `URL: message` line and exit 1, never a traceback. (AnkiConnect itself is
+tested for real in test_sync_ankiconnect.py.)"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from cli_run import run
+
+from anki_tools.sync.ankiconnect import AnkiConnect
+
+
+@pytest.fixture
+def project(in_tmp: Path) -> Path:
+    (in_tmp / "notes").mkdir()
+    (in_tmp / "notes" / "a.md").write_text("## What is 2 + 2?\n\nFour.\n", "utf-8")
+    return in_tmp
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # closed again: nothing listens there
+
+
+@dataclass
+class Answering:
+    url: str
+    bodies: list[bytes] = field(default_factory=list)
+
+
+@pytest.fixture
+def answering() -> Iterator[Answering]:
+    """A server on 127.0.0.1 answering every POST with the next of `bodies` (the last
+    one again when they run out)."""
+    bodies: list[bytes] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = bodies.pop(0) if len(bodies) > 1 else bodies[0]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Answering(f"http://127.0.0.1:{server.server_address[1]}", bodies)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def reply(result: object = None, error: object = None) -> bytes:
+    return json.dumps({"result": result, "error": error}).encode()
+
+
+def test_nothing_answering_is_one_clear_line(project: Path) -> None:
+    url = f"http://127.0.0.1:{closed_port()}"
+    result = run("sync", "notes", "--anki-connect", url)
+    assert result.exit_code == 1
+    assert f"Error: {url}: nothing answers here: start Anki with the AnkiConnect add-on" in (
+        result.stderr
+    )
+    assert "--collection PATH" in result.stderr
+
+
+def test_without_anki_connect_at_the_default_address_the_probe_says_no() -> None:
+    assert AnkiConnect(f"http://127.0.0.1:{closed_port()}").answers() is False
+
+
+@pytest.mark.parametrize(
+    ("bodies", "said"),
+    [
+        ([b"<html>not here</html>"], "the answer to version is not AnkiConnect's (not JSON)"),
+        ([b"[1, 2]"], "the answer to version is not AnkiConnect's"),
+        ([reply(error="valid api key must be provided")], "AnkiConnect wants its apiKey"),
+        ([reply(error="boom\x1b[2J" + "x" * 5000)], "AnkiConnect refused version: boom\\x1b[2J"),
+        ([reply(5)], "AnkiConnect 5 is too old: sync needs its API version 6"),
+        ([reply(6), reply(["not", "a", "path"])], "AnkiConnect did not say where the collection"),
+    ],
+)
+def test_a_server_that_is_not_anki_connect_is_refused_in_one_line(
+    project: Path, answering: Answering, bodies: list[bytes], said: str
+) -> None:
+    answering.bodies.extend(bodies)
+    url = answering.url
+    result = run("sync", "notes", "--anki-connect", url)
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert line.startswith(f"Error: {url}: {said}"), line
+    assert "\x1b" not in result.stderr and len(line) < 800
