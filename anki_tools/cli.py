@@ -22,7 +22,7 @@ from .templates import DEFAULT_THEME, theme_names, unknown_theme
 
 if TYPE_CHECKING:
     from . import watch
-    from .sync.run import DeckToSync
+    from .sync.run import DeckToSync, SyncOptions
 
 SourcePaths = click.Path(exists=True, path_type=Path)
 TemplatesFolder = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -297,6 +297,11 @@ def clear() -> None:
     metavar="KEY",
     help="The apiKey set in AnkiConnect's config (or $ANKI_CONNECT_KEY).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Sync again after every save, with a line per sync; Ctrl-C stops.",
+)
 def sync_command(
     paths: tuple[Path, ...],
     dry_run: bool,
@@ -306,6 +311,7 @@ def sync_command(
     allow_upgrade: bool,
     anki_connect: str | None,
     anki_connect_key: str | None,
+    watch: bool,
 ) -> None:
     """Build PATHS (or every deck config) as build does, then apply the decks to your
     Anki collection: adds, updates, moves and removes cards (see docs/sync.md).
@@ -321,13 +327,15 @@ def sync_command(
         )
     if collection is None and anki_connect is None:
         anki_connect = os.environ.get("ANKI_CONNECT_URL") or None
-    status, decks = _build_for_sync(paths, dry_run)
-    if not decks:  # nothing built: the collection is not opened
-        sys.exit(status or 1)
     request = sync_plan.Request(force=force, delete_removed=delete_removed)
     options = sync_run.SyncOptions(
         dry_run, request, collection, allow_upgrade, anki_connect, anki_connect_key
     )
+    if watch:
+        _watch_sync(paths, options)
+    status, decks = _build_for_sync(paths, dry_run)
+    if not decks:  # nothing built: the collection is not opened
+        sys.exit(status or 1)
     try:
         result = sync_run.sync(decks, options)
     except AnkiToolsError as error:
@@ -343,10 +351,25 @@ def sync_command(
 def _build_for_sync(paths: tuple[Path, ...], dry_run: bool) -> tuple[int, list[DeckToSync]]:
     """Build as `build` does, reporting each deck as it does; the decks built without
     errors (planned, for a dry run) and the exit status so far."""
+    results, decks = _built_for_sync(paths, _deck_configs(paths), dry_run)
+    status = 0
+    for finished in results:
+        if isinstance(finished, AnkiToolsError):
+            click.echo(str(finished), err=True)
+            status = max(status, finished.exit_code)
+        else:
+            status = max(status, _report(finished))
+    return status, decks
+
+
+def _built_for_sync(
+    paths: tuple[Path, ...], configs: list[Path] | None, dry_run: bool
+) -> tuple[list[BuildResult | AnkiToolsError], list[DeckToSync]]:
+    """Build PATHS, or the deck configs, for sync: each deck's result, and the decks
+    built without errors (planned, for a dry run)."""
     from .sync.run import DeckToSync
 
     options = BuildOptions(dry_run=dry_run, for_sync=True)
-    configs = _deck_configs(paths)
     if configs is None:
         _check_paths(paths)
         output = Path(f"{_default_name(paths)}.apkg")
@@ -354,18 +377,16 @@ def _build_for_sync(paths: tuple[Path, ...], dry_run: bool) -> tuple[int, list[D
     else:
         plans = [_plan_config(path, options, check_only=False) for path in configs]
         pipeline.refuse_shared_guids([p for p in plans if isinstance(p, pipeline.PlannedDeck)])
-    status, decks = 0, []
+    results, decks = [], []
     for plan in plans:
         finished = _finish(plan)
+        results.append(finished)
         if isinstance(finished, AnkiToolsError):
-            click.echo(str(finished), err=True)
-            status = max(status, finished.exit_code)
             continue
-        status = max(status, _report(finished))
         built = finished.written or (dry_run and not finished.errors)
         if isinstance(plan, pipeline.PlannedDeck) and plan.stamped and plan.output and built:
             decks.append(DeckToSync(plan.output, plan.stamped))
-    return status, decks
+    return results, decks
 
 
 def _run_plan(step: Callable[[], pipeline.PlannedDeck]) -> pipeline.PlannedDeck | AnkiToolsError:
@@ -407,6 +428,37 @@ def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildO
         return watch.cycle_of([result for _, result in _built_configs(now, options, False)])
 
     _watch(watch.config_sources(configs, options.templates), step)
+
+
+def _watch_sync(paths: tuple[Path, ...], options: SyncOptions) -> None:
+    """Build and sync now and after every save. The mode is chosen again each time:
+    Anki started or closed in between is synced the way it can be."""
+    from . import watch
+    from .sync import run as sync_run
+
+    configs = _deck_configs(paths)
+
+    def step() -> watch.Cycle:
+        found = configs
+        if configs is not None and not paths:  # decks/ is looked at again each time
+            found = config.find_deck_configs(Path.cwd()) or configs
+        results, decks = _built_for_sync(paths, found, options.dry_run)
+        built = watch.cycle_of(results, with_changes=False)  # sync's counts say what changed
+        if not decks:
+            return built
+        try:
+            synced = sync_run.sync(decks, options)
+        except AnkiToolsError as error:  # Anki locked, gone, or not answering: next save
+            return watch.Cycle((*built.problems, str(error)), f"{built.status}; not synced")
+        problems = (*built.problems, *(str(problem) for problem in synced.problems))
+        return watch.Cycle(problems, f"{built.status}; {synced.status()}")
+
+    if configs is None:
+        _check_paths(paths)
+        sources = watch.paths_sources(paths, None, [Path(f"{_default_name(paths)}.apkg")])
+    else:
+        sources = watch.config_sources(configs, None)
+    _watch(sources, step)
 
 
 def _watch_preview(

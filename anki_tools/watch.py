@@ -222,9 +222,9 @@ def _named(batch: list[Path]) -> str:
     return first if len(batch) == 1 else f"{first} and {len(batch) - 1} more"
 
 
-def cycle_of(results: Sequence[BuildResult | AnkiToolsError]) -> Cycle:
+def cycle_of(results: Sequence[BuildResult | AnkiToolsError], with_changes: bool = True) -> Cycle:
     """A build's (or several decks') results as one cycle: the problems, and one status
-    with each deck's counts and changes."""
+    with each deck's counts and (unless not wanted: sync says its own) changes."""
     problems: list[str] = []
     parts: list[str] = []
     for result in results:
@@ -234,7 +234,7 @@ def cycle_of(results: Sequence[BuildResult | AnkiToolsError]) -> Cycle:
             continue
         problems += [str(problem) for problem in result.shown_problems()]
         part = result.summary()
-        if result.changes is not None and (result.written or result.dry_run):
+        if with_changes and result.changes is not None and (result.written or result.dry_run):
             part += f"; {result.changes.counts()}"
         parts.append(printable(part))
     return Cycle(tuple(problems), "; ".join(parts) or "nothing to build")

@@ -18,6 +18,7 @@ from click.testing import Result
 from anki_tools.notes import display_path
 
 from anki_running import RunningAnki, anki_connect_available
+from watch_command import WatchCommand
 
 pytestmark = [
     pytest.mark.desktop,
@@ -217,3 +218,25 @@ def test_both_modes_leave_the_collection_in_the_same_state(
     assert through_anki_connect == collection_state(closed)
     assert len(through_anki_connect["notes"]) == 2
     assert sorted(row[2] for row in through_anki_connect["cards"]) == ["Sums", "a"]
+
+
+def test_sync_watch_through_ankiconnect_syncs_every_save(project: Path, anki: RunningAnki) -> None:
+    running = WatchCommand(project, "sync", "--watch", "notes", "--anki-connect", anki.url)
+    try:
+        running.out.wait_for_status("through AnkiConnect: notes.apkg: 3 added, 0 updated")
+        write_notes(SECOND)
+        running.out.wait_for_status("after notes/a.md: ")
+        status = running.out.statuses()[-1]
+        assert "notes.apkg: 0 added, 2 updated, 0 unchanged, 1 moved, 1 removed" in status
+        assert notes(anki)["What is 3 + 3?"]["deck"] == "Sums"
+        anki.kill()  # Anki quits while the watch goes on: the next save says so
+        write_notes(FIRST)
+        running.out.wait_for_status("; not synced")
+        running.err.wait_for(
+            lambda lines: any(f"{anki.url}: nothing answers here" in line for line in lines),
+            "the error of no AnkiConnect",
+        )
+        assert running.interrupt() == 0
+        assert "Traceback" not in "\n".join(running.err.lines)
+    finally:
+        running.close()

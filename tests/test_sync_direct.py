@@ -23,6 +23,8 @@ from click.testing import Result
 from anki_tools.sync import direct
 from anki_tools.sync.state import state_path
 
+from watch_command import WatchCommand
+
 if TYPE_CHECKING:  # anki.cards must not be imported before anki.collection
     from anki.cards import Card
 
@@ -475,3 +477,35 @@ def test_text_anki_normalizes_on_import_syncs_cleanly(project: Path) -> None:
     assert "1 added" in sync_ok().stdout
     again = sync_ok()
     assert "0 added, 0 updated, 1 unchanged, 0 moved, 0 removed, 0 skipped" in again.stdout
+
+
+def test_sync_watch_syncs_every_save_and_goes_on_through_a_locked_collection(
+    project: Path,
+) -> None:
+    running = WatchCommand(project, "sync", "--watch", "notes", "--collection", str(COLLECTION))
+    try:
+        running.out.wait_for_status(
+            "notes.apkg: 3 notes, 3 cards, 0 media; "
+            f"synced into {COLLECTION}: notes.apkg: 3 added, 0 updated"
+        )
+        write_notes(FIRST.replace("Four.", "Four, on save."))
+        running.out.wait_for_status("after notes/a.md: ")
+        assert "notes.apkg: 0 added, 1 updated, 2 unchanged" in running.out.statuses()[-1]
+        with closing(sqlite3.connect(COLLECTION)) as holder:  # as Anki holds it open
+            holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+            holder.execute("BEGIN EXCLUSIVE")
+            write_notes(FIRST.replace("Four.", "Four, while Anki is open."))
+            running.out.wait_for_status("; not synced")
+            running.err.wait_for(
+                lambda lines: any("the collection is open in Anki" in line for line in lines),
+                "the locked collection's error",
+            )
+            holder.rollback()
+        write_notes(FIRST.replace("Four.", "Four, Anki closed again."))
+        running.out.wait_for_status("notes.apkg: 0 added, 1 updated, 2 unchanged")
+        assert running.interrupt() == 0
+        assert "Traceback" not in "\n".join(running.err.lines)
+    finally:
+        running.close()
+    with opened() as col:
+        assert "Four, Anki closed again." in card(col, "2 + 2").answer()

@@ -83,14 +83,26 @@ class SyncResult:
             lines += _deck_lines(deck, self.dry_run)
         return [printable(line) for line in lines]
 
+    def status(self) -> str:
+        """The summary in one line, for watch mode: `synced into X: a.apkg: 1 added, …`."""
+        verb = "would sync" if self.dry_run else "synced"
+        through = " through AnkiConnect" if self.through else ""
+        decks = "; ".join(f"{display_path(deck.output)}: {_counts(deck)}" for deck in self.decks)
+        failed = f" ({len(self.problems)} not applied)" if self.failed else ""
+        return printable(f"{verb} into {display_path(self.collection)}{through}: {decks}{failed}")
 
-def _deck_lines(deck: DeckSync, dry_run: bool) -> list[str]:
+
+def _counts(deck: DeckSync) -> str:
     plan = deck.plan
-    counts = (
+    return (
         f"{len(plan.added)} added, {len(plan.updated)} updated, {len(plan.unchanged)} unchanged, "
         f"{len(plan.moved)} moved, {len(plan.removed)} removed, {len(plan.skipped)} skipped"
     )
-    lines = [f"{display_path(deck.output)}: {counts}"]
+
+
+def _deck_lines(deck: DeckSync, dry_run: bool) -> list[str]:
+    plan = deck.plan
+    lines = [f"{display_path(deck.output)}: {_counts(deck)}"]
     if dry_run:
         lines += [f"  added: {note.source}: {note.title}" for note in plan.added]
         lines += [f"  updated: {u.note.source}: {u.note.title}" for u in plan.updated]
