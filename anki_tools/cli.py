@@ -320,13 +320,18 @@ def sync_command(
     collection file (the `anki` package: pip install "anki-tools[sync]")."""
     from .sync import plan as sync_plan  # deferred: the anki package only for a sync
     from .sync import run as sync_run
+    from .sync.ankiconnect import url_problem
 
     if collection is not None and anki_connect is not None:
         raise click.UsageError(
             "--collection is for Anki closed, --anki-connect for Anki running: give one"
         )
+    hint = "'--anki-connect'"
     if collection is None and anki_connect is None:
-        anki_connect = os.environ.get("ANKI_CONNECT_URL") or None
+        anki_connect, hint = os.environ.get("ANKI_CONNECT_URL") or None, "$ANKI_CONNECT_URL"
+    wrong = anki_connect is not None and url_problem(anki_connect)
+    if wrong:  # before anything is built
+        raise click.BadParameter(f"{anki_connect!r}: {wrong}", param_hint=hint)
     request = sync_plan.Request(force=force, delete_removed=delete_removed)
     options = sync_run.SyncOptions(
         dry_run, request, collection, allow_upgrade, anki_connect, anki_connect_key

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 from cli_run import run
+from hypothesis import given
+from hypothesis import strategies as st
 
-from anki_tools.sync.ankiconnect import AnkiConnect
+from anki_tools.sync.ankiconnect import AnkiConnect, url_problem
 
 
 @pytest.fixture
@@ -106,3 +108,35 @@ def test_a_server_that_is_not_anki_connect_is_refused_in_one_line(
     (line,) = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert line.startswith(f"Error: {url}: {said}"), line
     assert "\x1b" not in result.stderr and len(line) < 800
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("127.0.0.1:8765", "not an http:// address, such as http://127.0.0.1:8765"),
+        ("ftp://127.0.0.1:8765", "not an http:// address"),
+        ("http://", "not an http:// address"),
+        ("http://[::1", "not a URL (Invalid IPv6 URL)"),
+        ("http://127.0.0.1:99999", "not a URL (Port out of range 0-65535)"),
+        ("ht\ttp://127.0.0.1:1", "not a URL (it holds spaces or control characters)"),
+    ],
+)
+def test_an_address_that_is_not_a_url_is_a_usage_error_before_any_build(
+    project: Path, url: str, said: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given = run("sync", "notes", "--anki-connect", url)
+    assert given.exit_code == 2
+    assert f"Invalid value for '--anki-connect': {url!r}: {said}" in given.stderr
+    assert not Path("notes.apkg").exists()  # refused before anything was built
+    monkeypatch.setenv("ANKI_CONNECT_URL", url)
+    by_env = run("sync", "notes")
+    assert by_env.exit_code == 2
+    assert f"Invalid value for $ANKI_CONNECT_URL: {url!r}: {said}" in by_env.stderr
+
+
+@given(st.text(max_size=80))
+def test_any_text_as_an_address_is_judged_without_an_exception(text: str) -> None:
+    wrong = url_problem(text)
+    assert wrong is None or wrong.startswith("not ")
+    if wrong is None:
+        assert text.split(":", 1)[0].lower() in ("http", "https")

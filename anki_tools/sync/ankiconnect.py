@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
@@ -36,6 +37,20 @@ NOTHING_ANSWERS = (
 WANTS_KEY = "AnkiConnect wants its apiKey: give it with --anki-connect-key or $ANKI_CONNECT_KEY"
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be AnkiConnect's address (None when it can): `http://host:port`."""
+    if any(char.isspace() or not char.isprintable() for char in url):
+        return "not a URL (it holds spaces or control characters)"  # urllib drops some
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - a port out of range or not a number raises here
+    except ValueError as error:
+        return f"not a URL ({error})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "not an http:// address, such as http://127.0.0.1:8765"
+    return None
+
+
 class AnkiConnect:
     """One running Anki's AnkiConnect, at `url` (with the add-on's `apiKey`, if it has one)."""
 
@@ -46,6 +61,9 @@ class AnkiConnect:
     def call(self, action: str, timeout: float = REPLY_TIMEOUT, **params: Any) -> Any:
         """The result of one action; AnkiConnect's error, or no answer, as a `SyncError`."""
         body = {"action": action, "version": API_VERSION, "params": params, "key": self.key}
+        wrong = url_problem(self.url)
+        if wrong:
+            raise self._error(wrong)
         request = urllib.request.Request(
             self.url,
             data=json.dumps(body).encode(),
@@ -59,8 +77,6 @@ class AnkiConnect:
             raise self._error(f"AnkiConnect answered {action} with HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:  # refused, reset, timed out
             raise self._error(NOTHING_ANSWERS) from error
-        except ValueError as error:  # not a URL urllib can open
-            raise self._error(f"not an AnkiConnect address ({error})") from error
         return self._result(action, data)
 
     def _result(self, action: str, data: bytes) -> Any:
