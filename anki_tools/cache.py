@@ -27,7 +27,6 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 CACHE_ENV = "ANKI_TOOLS_CACHE_DIR"  # where the cache lives, instead of the user's default
@@ -116,8 +115,15 @@ def _files_under(top: Path) -> Iterator[tuple[Path, os.stat_result]]:
 
 def _dependency_versions() -> str:
     """The dependencies' versions, remembered in the cache folder against the mtimes of
-    sys.path's folders (importlib.metadata scans every folder: tens of milliseconds)."""
-    where = [f"{p}:{os.stat(p).st_mtime_ns}" for p in sys.path if p and os.path.isdir(p)]
+    sys.path's folders (importlib.metadata scans every folder: tens of milliseconds).
+    The working folder is left out: under `python -m anki_tools` it is on sys.path, and
+    it is the notes' folder, which changes all the time; libraries are not installed there."""
+    here = os.getcwd()
+    where = [
+        f"{p}:{os.stat(p).st_mtime_ns}"
+        for p in sys.path
+        if p and os.path.isdir(p) and os.path.abspath(p) != here
+    ]
     memo = cache_folder() / "versions.json"
     said = digest(*where)
     with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
@@ -130,6 +136,8 @@ def _dependency_versions() -> str:
 
 
 def _version(name: str) -> str:
+    from importlib import metadata  # deferred: ~15 ms of imports, only when the memo is stale
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

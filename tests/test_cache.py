@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -436,3 +437,29 @@ def test_builds_at_the_same_time_leave_whole_entries(
     for path in found:
         cache_codec.decode(path.read_bytes(), path.stem)  # raises BadEntry if torn
     assert not list(cache_folder.rglob(f"{cache.TEMPORARY}*"))
+
+
+def test_the_versions_memo_is_kept_when_only_the_working_folder_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under `python -m anki_tools` the working folder (the notes' folder) is on sys.path;
+    a note saved there must not send every build to importlib.metadata again (~15 ms of
+    imports and a scan of every folder), while a change to a library folder still does."""
+    notes, library = tmp_path / "notes", tmp_path / "site-packages"
+    notes.mkdir()
+    library.mkdir()
+    monkeypatch.chdir(notes)
+    monkeypatch.syspath_prepend(str(library))
+    monkeypatch.syspath_prepend(str(notes))
+    cache._dependency_versions()
+    memo = cache.cache_folder() / "versions.json"
+    written = memo.stat().st_mtime_ns, memo.stat().st_ino
+
+    (notes / "a.md").write_text("## A new note\n\nSaved.\n", "utf-8")
+    os.utime(notes, ns=(time.time_ns(), time.time_ns() + 10**9))  # surely another mtime
+    cache._dependency_versions()
+    assert (memo.stat().st_mtime_ns, memo.stat().st_ino) == written
+
+    os.utime(library, ns=(time.time_ns(), time.time_ns() + 10**9))  # as an install does
+    cache._dependency_versions()
+    assert (memo.stat().st_mtime_ns, memo.stat().st_ino) != written

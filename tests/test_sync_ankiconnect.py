@@ -16,6 +16,7 @@ from cli_run import run
 from click.testing import Result
 
 from anki_tools.notes import display_path
+from anki_tools.sync import ankiconnect
 
 from anki_running import RunningAnki, anki_connect_available
 from watch_command import WatchCommand
@@ -169,15 +170,22 @@ def test_a_dry_run_through_ankiconnect_changes_nothing(project: Path, anki: Runn
     assert "2 updated" in sync_ok(anki).stdout  # the dry run wrote no state either
 
 
-def test_sync_finds_a_running_anki_by_itself_only_at_the_default_address(
+def test_without_an_address_sync_tries_anki_connect_then_the_collection_file(
     project: Path, anki: RunningAnki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """$ANKI_CONNECT_URL is --anki-connect; with neither (nor --collection) sync tries
-    AnkiConnect's default address, and, nothing answering there, the direct mode."""
+    """$ANKI_CONNECT_URL is --anki-connect. With neither (nor --collection) sync asks
+    AnkiConnect's default address (here the running Anki's: the port of a test cannot be
+    8765) and goes through it when it answers, into the default profile's file when not."""
     monkeypatch.setenv("ANKI_CONNECT_URL", anki.url)
     by_env = run("sync", "notes")
     assert f"through AnkiConnect at {anki.url}" in by_env.stdout, by_env.output
     monkeypatch.delenv("ANKI_CONNECT_URL")
+    monkeypatch.setattr(ankiconnect, "DEFAULT_URL", anki.url)
+    write_notes(SECOND)
+    by_default = run("sync", "notes")
+    assert f"through AnkiConnect at {anki.url}" in by_default.stdout, by_default.output
+    assert "0 added, 2 updated" in by_default.stdout
+    anki.kill()  # nothing answers at the default address now
     direct = run("sync", "notes")  # $ANKI_BASE (conftest) has no profile
     assert "through AnkiConnect" not in direct.output
     assert "cannot tell which Anki profile to sync into" in direct.output
