@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import multiprocessing
 import os
 import sys
 import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import parsers
 from .errors import Problem, Problems
@@ -32,6 +31,9 @@ POOL_MIN_BYTES = 256 * 1024
 # Files submitted ahead of the one whose result is awaited: enough that no worker waits
 # for work, few enough that finished results do not pile up in memory.
 FILES_IN_FLIGHT_PER_JOB = 4
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 SourceFile = tuple[Path, Path]  # a file and its build root
 
@@ -64,6 +66,11 @@ def render_files(
             if _collecting:  # a file's own cycles (a notebook leaves some), not the notes'
                 gc.collect(0)
         return
+    # Here, not at the top: a small build, `check` and `--help` never start a pool, and
+    # multiprocessing with concurrent.futures is ~12 ms of imports.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     collect = _collecting or gc.isenabled()  # the caller's choice, not the parent's pause
     with ProcessPoolExecutor(
