@@ -95,7 +95,7 @@ def tool_fingerprint() -> str:
     The stat of the package's own files and of the built-in templates tells an edited
     checkout (whose version does not change); the versions are looked up again only when
     a folder on sys.path changed (an install or an upgrade renames dist-info folders)."""
-    from .templates import default_templates_dir  # it imports Pygments: only when needed
+    from .themes import default_templates_dir
 
     own = [
         f"{path}:{stat.st_size}:{stat.st_mtime_ns}"

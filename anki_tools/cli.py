@@ -12,16 +12,18 @@ from typing import TYPE_CHECKING, TypeVar
 
 import click
 
-from . import __version__, config, parsers, pipeline, progress
+from . import __version__, progress
 from . import cache as render_cache
 from .errors import AnkiToolsError, printable
 from .notes import CELL_MODES, ReadOptions, display_path
-from .pipeline import BuildOptions
-from .result import BuildResult
-from .templates import DEFAULT_THEME, theme_names, unknown_theme
+from .themes import DEFAULT_THEME, theme_names, unknown_theme
 
+# The pipeline (and with it Markdown, YAML and Pygments) is imported by each command
+# that runs it, not here: `anki-tools --help` needs none of it (docs/performance.md).
 if TYPE_CHECKING:
-    from . import watch
+    from . import pipeline, watch
+    from .pipeline import BuildOptions
+    from .result import BuildResult
     from .sync.run import DeckToSync, SyncOptions
 
 SourcePaths = click.Path(exists=True, path_type=Path)
@@ -132,6 +134,9 @@ def build(
     With no PATHS (or with deck configs as PATHS), build every deck config in
     decks/ (decks/NAME.yaml), each into its own .apkg.
     """
+    from . import pipeline
+    from .pipeline import BuildOptions
+
     _check_theme(theme, templates)
     options = BuildOptions(
         keep_going=keep_going,
@@ -179,6 +184,9 @@ def check(
     include_readme: bool | None,
 ) -> None:
     """Parse and lint PATHS (or every deck config in decks/); write nothing."""
+    from . import pipeline
+    from .pipeline import BuildOptions
+
     read = ReadOptions(cells, card_level, include_readme)
     options = BuildOptions(no_remote=no_remote, read=read, cache=not no_cache)
     configs = _deck_configs(paths)
@@ -227,6 +235,9 @@ def preview(
     theme: str | None,
 ) -> None:
     """Write a page showing every card of PATHS, front and back, as Anki shows them."""
+    from . import pipeline
+    from .pipeline import BuildOptions
+
     _check_paths(paths)
     _check_theme(theme, templates)
     read = ReadOptions(cells, card_level, include_readme)
@@ -372,6 +383,8 @@ def _built_for_sync(
 ) -> tuple[list[BuildResult | AnkiToolsError], list[DeckToSync]]:
     """Build PATHS, or the deck configs, for sync: each deck's result, and the decks
     built without errors (planned, for a dry run)."""
+    from . import pipeline
+    from .pipeline import BuildOptions
     from .sync.run import DeckToSync
 
     options = BuildOptions(dry_run=dry_run, for_sync=True)
@@ -426,7 +439,7 @@ def _watch_paths(
 
 def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildOptions) -> None:
     """With no PATHS, the deck configs of decks/ are found again on every build."""
-    from . import watch
+    from . import config, watch
 
     def step() -> watch.Cycle:
         now = configs if paths else config.find_deck_configs(Path.cwd()) or configs
@@ -438,7 +451,7 @@ def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildO
 def _watch_sync(paths: tuple[Path, ...], options: SyncOptions) -> None:
     """Build and sync now and after every save. The mode is chosen again each time:
     Anki started or closed in between is synced the way it can be."""
-    from . import watch
+    from . import config, watch
     from .sync import run as sync_run
 
     configs = _deck_configs(paths)
@@ -514,6 +527,8 @@ def _echo(line: str, problem: bool) -> None:
 
 def _deck_configs(paths: tuple[Path, ...]) -> list[Path] | None:
     """The deck configs to build: every one in decks/ when no PATHS are given."""
+    from . import config
+
     if not paths:
         found = config.find_deck_configs(Path.cwd())
         if not found:
@@ -545,6 +560,8 @@ def _build_configs(configs: list[Path], options: BuildOptions, check_only: bool)
 def _built_configs(
     configs: list[Path], options: BuildOptions, check_only: bool
 ) -> list[tuple[Path, BuildResult | AnkiToolsError]]:
+    from . import pipeline
+
     plans = [(path, _plan_config(path, options, check_only)) for path in configs]
     pipeline.refuse_shared_guids([p for _, p in plans if isinstance(p, pipeline.PlannedDeck)])
     return [(path, _finish(plan)) for path, plan in plans]
@@ -553,6 +570,8 @@ def _built_configs(
 def _plan_config(
     path: Path, options: BuildOptions, check_only: bool
 ) -> pipeline.PlannedDeck | AnkiToolsError:
+    from . import config, pipeline
+
     try:
         spec = config.load_deck_config(path)
         with _progress() as bar:
@@ -572,6 +591,8 @@ def _finish(plan: pipeline.PlannedDeck | AnkiToolsError) -> BuildResult | AnkiTo
 
 
 def _check_paths(paths: tuple[Path, ...]) -> None:
+    from . import parsers
+
     for path in paths:
         if path.is_file() and not parsers.is_source(path):
             known = ", ".join(parsers.known_suffixes())

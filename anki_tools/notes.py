@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it (~30 ms) is imported by the parsers that make tokens
+    from markdown_it.token import Token
 
 
 @dataclass(frozen=True)

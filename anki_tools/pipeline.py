@@ -31,7 +31,8 @@ from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
-from .templates import DEFAULT_THEME, NoteType, field_names, load_note_types, unknown_theme
+from .templates import NoteType, field_names, load_note_types
+from .themes import DEFAULT_THEME, unknown_theme
 from .workers import SourceFile
 
 

@@ -25,7 +25,8 @@ from .errors import OutputError, Problem, Severity
 from .files import write_atomically
 from .notes import Kind, RenderedNote, Source
 from .result import plural
-from .templates import NoteType, default_templates_dir
+from .templates import NoteType
+from .themes import default_templates_dir
 
 PAGE_NAME = "index.html"
 # Python's own table, not the system's: the same page on every machine.

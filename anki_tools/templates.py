@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,9 @@ from .errors import TemplateError
 from .notes import FieldNames, Kind, Source
 from .parsers.common import read_yaml, yaml_problem
 from .render import highlight
+from .themes import DEFAULT_THEME, THEMES, default_templates_dir, unknown_theme
 
 META = "meta.yaml"
-THEMES = "themes"
-DEFAULT_THEME = "default"
 KIND_FOLDERS = {
     Kind.BASIC: "basic",
     Kind.REVERSED: "reversed",
@@ -59,34 +57,6 @@ class NoteType:
     cards: tuple[CardTemplate, ...]
     css: str
     script: str = ""  # the card script at the end of every side (a preview keeps it once)
-
-
-# The repo's templates/ becomes the package `anki_tools._templates` only when installed
-# (pyproject.toml's package-dir): a checkout run as it is (`python -m anki_tools` in the
-# repo, or PYTHONPATH pointing at it) has the same folder beside the package instead.
-CHECKOUT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-def default_templates_dir() -> Path:
-    """The templates shipped with the package (the repo's `templates/` folder): the one
-    place that knows where they are, installed or in a checkout."""
-    try:
-        return Path(str(resources.files("anki_tools._templates")))
-    except ModuleNotFoundError:
-        return CHECKOUT_TEMPLATES
-
-
-def theme_names(folder: Path | None = None) -> list[str]:
-    """The themes a templates folder offers (`themes/<name>.yaml`) and the built-in ones."""
-    folders = {default_templates_dir(), folder or default_templates_dir()}
-    return sorted({path.stem for found in folders for path in (found / THEMES).glob("*.yaml")})
-
-
-def unknown_theme(theme: str, folder: Path | None = None) -> str | None:
-    """What is wrong with a theme's name, or None when the templates folder has it: the
-    one rule for --theme, a deck config's `theme:` and loading note types."""
-    known = theme_names(folder)
-    return None if theme in known else f"no theme '{theme}' (known: {', '.join(known) or 'none'})"
 
 
 def _theme_file(folder: Path, theme: str) -> Path | None:

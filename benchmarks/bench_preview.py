@@ -33,7 +33,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, sync_playwright
 
 from anki_tools import pipeline
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

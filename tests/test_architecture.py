@@ -22,6 +22,7 @@ STAGES: dict[str, int] = {
     "sanitize": 1,
     "tags": 2,
     "files": 2,
+    "themes": 2,  # where the templates are and their themes' names, for --help too
     "syntax": 3,
     "parsers": 4,
     "render": 4,

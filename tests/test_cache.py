@@ -24,7 +24,7 @@ from anki_tools.cli import main
 from anki_tools.notes import ReadOptions
 from anki_tools.pipeline import BuildOptions
 from anki_tools.result import BuildResult
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 from conftest import FIXED_TIME, PNG_BYTES, WriteNotes
 

@@ -1,6 +1,6 @@
 """`python -m anki_tools` runs from a source checkout that was never installed: the repo's
 templates/ is `anki_tools._templates` only in an install, so the checkout finds its
-templates beside the package (templates.default_templates_dir)."""
+templates beside the package (themes.default_templates_dir)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def python_s(checkout: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_checkout_is_what_runs_and_has_no_installed_templates(checkout: Path) -> None:
     code = (
-        "import importlib.util, anki_tools, anki_tools.templates as t; "
+        "import importlib.util, anki_tools, anki_tools.themes as t; "
         "print(anki_tools.__file__); print(importlib.util.find_spec('anki_tools._templates')); "
         "print(t.default_templates_dir())"
     )

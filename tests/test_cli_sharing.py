@@ -17,7 +17,7 @@ from click.testing import CliRunner, Result
 
 from anki_tools.cli import main
 from anki_tools.sharing.lock import read_lock
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 ALPHA = {
     "decks/alpha.yaml": "sources: notes/a\n",

@@ -11,7 +11,7 @@ import pytest
 from anki_tools import build
 from anki_tools.progress import CHECKING, READING, Step
 from anki_tools.render.media import media_name
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 from anki_collection import AnkiProfile, ShownCard
 from conftest import FIXED_TIME, PNG_BYTES

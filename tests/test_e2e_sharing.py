@@ -26,7 +26,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 
 from anki_tools import build
 from anki_tools.cli import main
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 from anki_collection import AnkiProfile, visible
 from conftest import FIXED_TIME, PNG_BYTES, WriteNotes

@@ -15,7 +15,8 @@ from cli_run import run
 from anki_tools import build, pipeline
 from anki_tools.errors import TemplateError
 from anki_tools.notes import Kind
-from anki_tools.templates import FIELD_ROLES, default_templates_dir, field_names, load_note_types
+from anki_tools.templates import FIELD_ROLES, field_names, load_note_types
+from anki_tools.themes import default_templates_dir
 
 from anki_collection import AnkiProfile
 from conftest import FIXED_TIME

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from playwright.sync_api import Browser, ElementHandle, Frame, Page
 
 from anki_tools.cli import main
-from anki_tools.templates import default_templates_dir
+from anki_tools.themes import default_templates_dir
 
 from card_browser import PREVIEW_TIMEOUT_MS, open_preview, side_frames, wait_for_sides, watch
 from conftest import PNG_BYTES

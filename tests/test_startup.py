@@ -23,6 +23,16 @@ PREVIEW = ("anki_tools.preview",)
 # sync's machinery and Anki's own backend (~0.3 s): only a sync loads them.
 SYNC = ("anki", "anki.collection", "anki_tools.sync", "anki_tools.sync.direct")
 WATCH = ("watchfiles", "anki_tools.watch", "anki_tools.serve")
+# What reading and rendering notes takes (~90 ms): help, of any command, needs none of it.
+PIPELINE = (
+    "anki_tools.pipeline",
+    "anki_tools.parsers",
+    "markdown_it",
+    "yaml",
+    "pygments",
+    "multiprocessing",
+    "concurrent.futures",
+)
 
 # The command line in standalone mode, as the `anki-tools` script runs it; then the
 # modules it left loaded, as the last line of stdout.
@@ -68,10 +78,14 @@ def markdown_notes(tmp_path: Path) -> Path:
     return notes
 
 
-def test_help_imports_no_notebook_packaging_or_preview_machinery(tmp_path: Path) -> None:
-    printed, modules = run_cli(tmp_path, "--help")
+@pytest.mark.parametrize("command", [["--help"], ["build", "--help"], ["check", "--help"]])
+def test_help_imports_not_even_the_pipeline(tmp_path: Path, command: list[str]) -> None:
+    printed, modules = run_cli(tmp_path, *command)
     assert "Usage: anki-tools" in printed
-    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW + SYNC + WATCH) == []
+    build_help = " ".join(run_cli(tmp_path, "build", "-h")[0].split())
+    assert "--theme TEXT The look of the cards: " in build_help  # the themes, named
+    assert "default: a deck config's theme, else default." in build_help
+    assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW + SYNC + WATCH + PIPELINE) == []
 
 
 def test_a_markdown_check_imports_no_notebook_packaging_or_preview_machinery(
@@ -81,6 +95,7 @@ def test_a_markdown_check_imports_no_notebook_packaging_or_preview_machinery(
     assert "1 note, 1 card" in printed
     assert "pygments.lexers.python" in modules  # the code was highlighted
     assert loaded(modules, NOTEBOOK + PACKAGING + PREVIEW + SYNC + WATCH) == []
+    assert loaded(modules, ("multiprocessing", "concurrent.futures")) == []  # no pool
 
 
 def test_a_notebook_brings_the_notebook_machinery(markdown_notes: Path) -> None:
