@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -149,6 +148,8 @@ def write_atomically(path: Path, data: bytes) -> bool:
     writable (the cache is an optimisation: a build never fails for it)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # deferred: ~5 ms of imports; a check that only reads needs none
+
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY)
         try:
             with os.fdopen(handle, "wb") as file:

@@ -6,7 +6,6 @@ a config reads like the repository it sits in: `sources: [notes/*/python/**/*.md
 
 from __future__ import annotations
 
-import difflib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +69,8 @@ def _spec(data: dict[str, Any], path: Path, lines: dict[str, int]) -> DeckSpec:
 
     for key in map(str, data):
         if key not in KEYS:
+            import difflib  # deferred: only a misspelt key needs it
+
             close = difflib.get_close_matches(key, KEYS, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(KEYS)}"
             raise ConfigError(f"unknown key '{key}' ({hint})", at(key))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -104,6 +103,8 @@ def write_atomically(target: Path, write: Callable[[Path], object]) -> None:
     that leads outside the target's folder is refused (see `refuse_link_out`)."""
     refuse_link_out(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    import tempfile  # deferred: ~5 ms of imports; a check that only reads needs none
+
     handle, name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     os.close(handle)
     temporary = Path(name)

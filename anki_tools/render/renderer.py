@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -38,7 +37,7 @@ class Renderer:
         self._note: Note | None = None
         self._problems = Problems()
         self._code_blocks: list[str] = []
-        self._slot_key = secrets.token_hex(8)
+        self._slot_key = os.urandom(8).hex()  # what secrets.token_hex does, without its imports
         self._slot_re = re.compile(CODE_SLOT.format(self._slot_key, "(\\d+)"))
         self._vault = obsidian.Vault()
         self._media: MediaCollector | None = None  # the images of the field being rendered
