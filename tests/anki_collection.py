@@ -71,3 +71,29 @@ class AnkiProfile:
 
 def visible(html: str) -> str:
     return STYLE_AND_SCRIPT_RE.sub("", html)
+
+
+def collection_rows(path: Path, with_times: bool = True) -> dict[str, list[list[object]]]:
+    """What a learner's collection holds of notes, cards, decks and note types, without
+    the ids that differ between any two imports. `with_times=False` leaves out the notes'
+    and note types' modified times too (two syncs made at other moments differ there)."""
+    note_time, type_time = (", mod", ", mtime_secs") if with_times else ("", "")
+    col = Collection(str(path))
+    try:
+        return {
+            "notes": col.db.all(
+                f"SELECT guid, mid{note_time}, flds, tags FROM notes ORDER BY guid"
+            ),
+            "cards": col.db.all(
+                "SELECT n.guid, c.ord, d.name, c.queue, c.type FROM cards c "
+                "JOIN notes n ON n.id = c.nid JOIN decks d ON d.id = c.did ORDER BY n.guid, c.ord"
+            ),
+            "decks": col.db.all("SELECT name FROM decks ORDER BY name"),
+            "note types": col.db.all("SELECT name FROM notetypes ORDER BY name"),
+            "our note types": col.db.all(
+                f"SELECT id, name{type_time} FROM notetypes WHERE name LIKE 'anki-tools %' "
+                "ORDER BY id"
+            ),
+        }
+    finally:
+        col.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from click.testing import Result
 from anki_tools.notes import display_path
 from anki_tools.sync import ankiconnect
 
+from anki_collection import collection_rows
 from anki_running import RunningAnki, anki_connect_available
 from watch_command import WatchCommand
 
@@ -191,23 +191,6 @@ def test_without_an_address_sync_tries_anki_connect_then_the_collection_file(
     assert "cannot tell which Anki profile to sync into" in direct.output
 
 
-def collection_state(path: Path) -> dict[str, list[list[object]]]:
-    """What a learner's collection holds of this deck: notes, cards, decks and note types,
-    without the ids and times that differ between any two syncs."""
-    with closing(Collection(str(path))) as col:
-        return {
-            "notes": col.db.all("SELECT guid, mid, flds, tags FROM notes ORDER BY guid"),
-            "cards": col.db.all(
-                "SELECT n.guid, c.ord, d.name, c.queue, c.type FROM cards c "
-                "JOIN notes n ON n.id = c.nid JOIN decks d ON d.id = c.did ORDER BY n.guid, c.ord"
-            ),
-            "decks": col.db.all("SELECT name FROM decks ORDER BY name"),
-            "note types": col.db.all(
-                "SELECT id, name FROM notetypes WHERE name LIKE 'anki-tools %' ORDER BY id"
-            ),
-        }
-
-
 def test_both_modes_leave_the_collection_in_the_same_state(
     project: Path, anki: RunningAnki
 ) -> None:
@@ -222,8 +205,8 @@ def test_both_modes_leave_the_collection_in_the_same_state(
         direct = run("sync", "notes", "--collection", str(closed), *extra)
         assert direct.exit_code == 0, direct.output
     anki.stop()  # closes the collection, so that its file can be read
-    through_anki_connect = collection_state(anki.collection)
-    assert through_anki_connect == collection_state(closed)
+    through_anki_connect = collection_rows(anki.collection, with_times=False)
+    assert through_anki_connect == collection_rows(closed, with_times=False)
     assert len(through_anki_connect["notes"]) == 2
     assert sorted(row[2] for row in through_anki_connect["cards"]) == ["Sums", "a"]
 

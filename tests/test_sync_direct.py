@@ -23,6 +23,7 @@ from click.testing import Result
 from anki_tools.sync import direct
 from anki_tools.sync.state import state_path
 
+from anki_collection import collection_rows
 from watch_command import WatchCommand
 
 if TYPE_CHECKING:  # anki.cards must not be imported before anki.collection
@@ -382,23 +383,6 @@ def test_without_the_anki_package_sync_says_how_to_install_it(project: Path) -> 
     assert done.returncode == 1
     assert 'pip install "anki-tools[sync]"' in done.stderr
     assert "Traceback" not in done.stderr
-
-
-def collection_rows(path: Path) -> dict[str, list[list[object]]]:
-    """What a learner's collection holds of notes, cards, decks and note types, without
-    the ids and times that differ between any two imports."""
-    with opened_at(path) as col:
-        return {
-            "notes": col.db.all("SELECT guid, mid, mod, flds, tags FROM notes ORDER BY guid"),
-            "cards": col.db.all(
-                "SELECT n.guid, c.ord, d.name, c.queue, c.type FROM cards c "
-                "JOIN notes n ON n.id = c.nid JOIN decks d ON d.id = c.did ORDER BY n.guid, c.ord"
-            ),
-            "note types": col.db.all("SELECT name FROM notetypes ORDER BY name"),
-            "our note types": col.db.all(
-                "SELECT id, name, mtime_secs FROM notetypes WHERE name LIKE 'anki-tools %'"
-            ),
-        }
 
 
 @contextmanager
