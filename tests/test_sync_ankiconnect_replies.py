@@ -18,7 +18,9 @@ from cli_run import run
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anki_tools.sync.ankiconnect import AnkiConnect, url_problem
+from anki_tools.errors import SyncError
+from anki_tools.sync.ankiconnect import AnkiConnect, AnkiConnectBackend, url_problem
+from anki_tools.sync.backend import fields_hash
 
 
 @pytest.fixture
@@ -96,6 +98,9 @@ def test_without_anki_connect_at_the_default_address_the_probe_says_no() -> None
         ([reply(error="boom\x1b[2J" + "x" * 5000)], "AnkiConnect refused version: boom\\x1b[2J"),
         ([reply(5)], "AnkiConnect 5 is too old: sync needs its API version 6"),
         ([reply(6), reply(["not", "a", "path"])], "AnkiConnect did not say where the collection"),
+        ([reply(6), reply("/")], "AnkiConnect did not say where the collection"),
+        ([reply(6), reply("relative/collection.media")], "AnkiConnect did not say where"),
+        ([reply({"x": [1] * 100})], f"AnkiConnect {str({'x': [1] * 100})[:40]} is too old"),
     ],
 )
 def test_a_server_that_is_not_anki_connect_is_refused_in_one_line(
@@ -140,3 +145,63 @@ def test_any_text_as_an_address_is_judged_without_an_exception(text: str) -> Non
     assert wrong is None or wrong.startswith("not ")
     if wrong is None:
         assert text.split(":", 1)[0].lower() in ("http", "https")
+
+
+def test_a_server_that_does_not_speak_http_is_refused_in_one_line(project: Path) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+
+        def babble() -> None:
+            connection, _ = server.accept()
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+        thread = threading.Thread(target=babble, daemon=True)
+        thread.start()
+        result = run("sync", "notes", "--anki-connect", url)
+        thread.join(10)
+    assert result.exit_code == 1, result.output
+    assert f"Error: {url}: the answer to version is not AnkiConnect's (not HTTP)" in result.stderr
+
+
+NOTE_TYPES = reply({"anki-tools Basic": 5})
+
+
+def note_info(cards: object) -> bytes:
+    fields = {"Front": {"value": "Q", "order": 0}, "Back": {"value": "A", "order": 1}}
+    info = {"noteId": 42, "tags": [], "fields": fields, "modelName": "anki-tools Basic"}
+    return reply([{**info, "cards": cards}])
+
+
+@pytest.mark.parametrize(
+    "bodies",
+    [
+        [NOTE_TYPES, note_info([7]), reply({"a": [[7]]})],  # a card id that is a list
+        [NOTE_TYPES, note_info([7]), reply({"a": [8]})],  # no deck for card 7
+        [NOTE_TYPES, note_info([7]), reply(["a"])],
+        [reply(["anki-tools Basic"])],
+    ],
+)
+def test_a_snapshot_of_answers_not_of_notes_info_shape_is_refused(
+    answering: Answering, bodies: list[bytes]
+) -> None:
+    answering.bodies.extend([reply(6), reply("/profile/collection.media"), *bodies])
+    backend = AnkiConnectBackend(AnkiConnect(answering.url))
+    with pytest.raises(SyncError, match=f"^{answering.url}: (the answer to|AnkiConnect gave)"):
+        backend.snapshot({"g": 42})
+
+
+def test_a_snapshot_reads_a_note_as_notes_info_gives_it(answering: Answering) -> None:
+    answering.bodies.extend(
+        [reply(6), reply("/profile/collection.media"), NOTE_TYPES, note_info([7, 8])]
+    )
+    answering.bodies.append(reply({"a": [7], "b": [8]}))
+    backend = AnkiConnectBackend(AnkiConnect(answering.url))
+    assert backend.key.endswith("/profile/collection.anki2")
+    (note,) = backend.snapshot({"g": 42, "unknown": None}).values()
+    assert (note.note_id, note.note_type_id, note.modified) == (42, 5, None)
+    assert [(card.card_id, card.deck) for card in note.cards] == [(7, "a"), (8, "b")]
+    assert note.fields_hash == fields_hash(["Q", "A"], [])

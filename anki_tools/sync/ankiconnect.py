@@ -9,6 +9,7 @@ read as hostile input: anything not of the expected shape is a `SyncError`."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import urllib.error
@@ -63,7 +64,7 @@ class AnkiConnect:
         body = {"action": action, "version": API_VERSION, "params": params, "key": self.key}
         wrong = url_problem(self.url)
         if wrong:
-            raise self._error(wrong)
+            raise self.problem(wrong)
         request = urllib.request.Request(
             self.url,
             data=json.dumps(body).encode(),
@@ -74,28 +75,30 @@ class AnkiConnect:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 data = response.read(MAX_REPLY_BYTES + 1)
         except urllib.error.HTTPError as error:
-            raise self._error(f"AnkiConnect answered {action} with HTTP {error.code}") from error
+            raise self.problem(f"AnkiConnect answered {action} with HTTP {error.code}") from error
         except (urllib.error.URLError, OSError) as error:  # refused, reset, timed out
-            raise self._error(NOTHING_ANSWERS) from error
+            raise self.problem(NOTHING_ANSWERS) from error
+        except http.client.HTTPException as error:  # something that does not speak HTTP
+            raise self.problem(f"the answer to {action} is not AnkiConnect's (not HTTP)") from error
         return self._result(action, data)
 
     def _result(self, action: str, data: bytes) -> Any:
         if len(data) > MAX_REPLY_BYTES:
-            raise self._error(f"AnkiConnect's answer to {action} is over 256 MB")
+            raise self.problem(f"AnkiConnect's answer to {action} is over 256 MB")
         try:
             reply = json.loads(data)
         except ValueError as error:
-            raise self._error(f"the answer to {action} is not AnkiConnect's (not JSON)") from error
+            raise self.problem(f"the answer to {action} is not AnkiConnect's (not JSON)") from error
         if not isinstance(reply, dict) or not {"result", "error"} <= reply.keys():
-            raise self._error(f"the answer to {action} is not AnkiConnect's")
+            raise self.problem(f"the answer to {action} is not AnkiConnect's")
         if reply["error"] is not None:
             said = str(reply["error"])[:MAX_ERROR_CHARS]
             if "api key" in said:
-                raise self._error(WANTS_KEY)
-            raise self._error(f"AnkiConnect refused {action}: {said}")
+                raise self.problem(WANTS_KEY)
+            raise self.problem(f"AnkiConnect refused {action}: {said}")
         return reply["result"]
 
-    def _error(self, message: str) -> SyncError:
+    def problem(self, message: str) -> SyncError:
         """A problem of this AnkiConnect, placed at its address (`URL: message`)."""
         return SyncError(printable(f"{self.url}: {message}"))
 
@@ -115,12 +118,13 @@ class AnkiConnectBackend:
         self.connection = connection
         version = connection.call("version")
         if not isinstance(version, int) or version < API_VERSION:
-            raise connection._error(
-                f"AnkiConnect {version} is too old: sync needs its API version {API_VERSION}"
+            shown = str(version)[:40]
+            raise connection.problem(
+                f"AnkiConnect {shown} is too old: sync needs its API version {API_VERSION}"
             )
         media = connection.call("getMediaDirPath")
-        if not isinstance(media, str) or not media:
-            raise connection._error("AnkiConnect did not say where the collection is")
+        if not isinstance(media, str) or not Path(media).is_absolute() or not Path(media).name:
+            raise connection.problem("AnkiConnect did not say where the collection is")
         # The profile's folder holds collection.anki2 beside collection.media: the same
         # file, and so the same state of sync, as the direct mode's.
         self.collection = Path(media).with_name("collection.anki2")
@@ -149,7 +153,7 @@ class AnkiConnectBackend:
     def _note_type_ids(self) -> dict[str, int]:
         names = self.connection.call("modelNamesAndIds")
         if not isinstance(names, dict) or not all(isinstance(i, int) for i in names.values()):
-            raise self.connection._error("the answer to modelNamesAndIds is not AnkiConnect's")
+            raise self.connection.problem("the answer to modelNamesAndIds is not AnkiConnect's")
         return names
 
     def _decks(self, card_ids: list[int]) -> dict[int, str]:
@@ -157,28 +161,39 @@ class AnkiConnectBackend:
         for chunk in _chunks(card_ids):
             by_deck = self.connection.call("getDecks", cards=chunk)
             if not isinstance(by_deck, dict):
-                raise self.connection._error("the answer to getDecks is not AnkiConnect's")
+                raise self.connection.problem("the answer to getDecks is not AnkiConnect's")
             for deck, cards in by_deck.items():
-                decks.update((card, deck) for card in self._list("getDecks", cards))
+                decks.update((card, deck) for card in self._ids("getDecks", cards))
         missing = set(card_ids) - decks.keys()
         if missing:
-            raise self.connection._error(f"AnkiConnect gave no deck for card {min(missing)}")
+            raise self.connection.problem(f"AnkiConnect gave no deck for card {min(missing)}")
         return decks
 
     def _list(self, action: str, value: Any) -> list[Any]:
         if not isinstance(value, list):
-            raise self.connection._error(f"the answer to {action} is not AnkiConnect's")
+            raise self.connection.problem(f"the answer to {action} is not AnkiConnect's")
         return value
+
+    def _ids(self, action: str, value: Any) -> list[int]:
+        """A list of note or card ids in an answer, checked."""
+        ids = self._list(action, value)
+        if not all(isinstance(item, int) for item in ids):
+            raise self.connection.problem(f"the answer to {action} is not AnkiConnect's")
+        return ids
 
     def import_package(self, package: Path) -> None:
         """AnkiConnect's importPackage runs Anki's importer with `IMPORT_OPTIONS`, and
         only says that it ran: what it did is read back with `snapshot`."""
         if self.connection.call("importPackage", path=str(package.absolute())) is not True:
-            raise self.connection._error("Anki did not import the deck (no collection open?)")
+            raise self.connection.problem("Anki did not import the deck (no collection open?)")
 
     def _cards(self, note_ids: Sequence[int]) -> list[int]:
         infos = self._list("notesInfo", self.connection.call("notesInfo", notes=list(note_ids)))
-        return [card for info in infos if info for card in self._list("notesInfo", info["cards"])]
+        if not all(isinstance(info, dict) for info in infos):
+            raise self.connection.problem("the answer to notesInfo is not AnkiConnect's")
+        return [
+            card for info in infos if info for card in self._ids("notesInfo", info.get("cards"))
+        ]
 
     def tag_and_suspend(self, note_ids: Sequence[int]) -> None:
         self.connection.call("addTags", notes=list(note_ids), tags=REMOVED_TAG)
