@@ -16,8 +16,12 @@ __all__ = ["BuildResult", "__version__", "build", "export_notebook", "this_noteb
 
 # The command line imports this package first: the API (the whole pipeline) is imported
 # when one of its names is first used, so that `anki-tools --help` does not load it.
-_HOMES = {"build": "pipeline", "BuildResult": "result", "export_notebook": "api"}
-_HOMES["this_notebook"] = "api"
+_HOMES = {
+    "build": "pipeline",
+    "BuildResult": "result",
+    "export_notebook": "api",
+    "this_notebook": "api",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -439,10 +439,10 @@ def _watch_paths(
 
 def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildOptions) -> None:
     """With no PATHS, the deck configs of decks/ are found again on every build."""
-    from . import config, watch
+    from . import watch
 
     def step() -> watch.Cycle:
-        now = configs if paths else config.find_deck_configs(Path.cwd()) or configs
+        now = _configs_now(paths, configs)
         return watch.cycle_of([result for _, result in _built_configs(now, options, False)])
 
     _watch(watch.config_sources(configs, options.templates), step)
@@ -451,15 +451,13 @@ def _watch_configs(paths: tuple[Path, ...], configs: list[Path], options: BuildO
 def _watch_sync(paths: tuple[Path, ...], options: SyncOptions) -> None:
     """Build and sync now and after every save. The mode is chosen again each time:
     Anki started or closed in between is synced the way it can be."""
-    from . import config, watch
+    from . import watch
     from .sync import run as sync_run
 
     configs = _deck_configs(paths)
 
     def step() -> watch.Cycle:
-        found = configs
-        if configs is not None and not paths:  # decks/ is looked at again each time
-            found = config.find_deck_configs(Path.cwd()) or configs
+        found = configs if configs is None else _configs_now(paths, configs)
         results, decks = _built_for_sync(paths, found, options.dry_run)
         built = watch.cycle_of(results, with_changes=False)  # sync's counts say what changed
         if not decks:
@@ -477,6 +475,14 @@ def _watch_sync(paths: tuple[Path, ...], options: SyncOptions) -> None:
     else:
         sources = watch.config_sources(configs, None)
     _watch(sources, step)
+
+
+def _configs_now(paths: tuple[Path, ...], configs: list[Path]) -> list[Path]:
+    """The deck configs a watch builds on this save: with no PATHS, those in decks/ now
+    (one may have been added or removed since the watch began)."""
+    from . import config
+
+    return configs if paths else config.find_deck_configs(Path.cwd()) or configs
 
 
 def _watch_preview(

@@ -64,7 +64,7 @@ class RunningAnki:
         base = folder / "anki-base"
         addon = base / "addons21" / ADDON_ID
         shutil.copytree(ADDON, addon)
-        port = _free_port()
+        port = free_port()
         config = {**json.loads((ADDON / "config.json").read_text()), "webBindPort": port}
         (addon / "meta.json").write_text(json.dumps({"name": "AnkiConnect", "config": config}))
         with (folder / "anki.log").open("w") as log:
@@ -114,7 +114,8 @@ class RunningAnki:
         return (self.folder / "anki.log").read_text(errors="replace")[-4000:]
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (it was free a moment ago)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]

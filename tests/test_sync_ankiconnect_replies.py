@@ -22,19 +22,14 @@ from anki_tools.errors import SyncError
 from anki_tools.sync.ankiconnect import AnkiConnect, AnkiConnectBackend, url_problem
 from anki_tools.sync.backend import fields_hash
 
+from anki_running import free_port
+
 
 @pytest.fixture
 def project(in_tmp: Path) -> Path:
     (in_tmp / "notes").mkdir()
     (in_tmp / "notes" / "a.md").write_text("## What is 2 + 2?\n\nFour.\n", "utf-8")
     return in_tmp
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port  # closed again: nothing listens there
 
 
 @dataclass
@@ -76,7 +71,7 @@ def reply(result: object = None, error: object = None) -> bytes:
 
 
 def test_nothing_answering_is_one_clear_line(project: Path) -> None:
-    url = f"http://127.0.0.1:{closed_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     result = run("sync", "notes", "--anki-connect", url)
     assert result.exit_code == 1
     assert f"Error: {url}: nothing answers here: start Anki with the AnkiConnect add-on" in (
@@ -86,7 +81,7 @@ def test_nothing_answering_is_one_clear_line(project: Path) -> None:
 
 
 def test_without_anki_connect_at_the_default_address_the_probe_says_no() -> None:
-    assert AnkiConnect(f"http://127.0.0.1:{closed_port()}").answers() is False
+    assert AnkiConnect(f"http://127.0.0.1:{free_port()}").answers() is False
 
 
 @pytest.mark.parametrize(

@@ -75,21 +75,24 @@ class SyncResult:
     def lines(self) -> list[str]:
         """The summary: a line per deck with its counts, then one per card that was added
         or updated (a dry run lists those; a sync only counts them), moved or removed."""
-        verb = "would sync" if self.dry_run else "synced"
         backup = f" (backup: {display_path(self.backup)})" if self.backup else ""
-        through = f" through AnkiConnect at {self.through}" if self.through else ""
-        lines = [f"{verb} into {display_path(self.collection)}{through}{backup}"]
+        at = f" at {self.through}" if self.through else ""
+        lines = [f"{self._into()}{at}{backup}"]
         for deck in self.decks:
             lines += _deck_lines(deck, self.dry_run)
         return [printable(line) for line in lines]
 
     def status(self) -> str:
         """The summary in one line, for watch mode: `synced into X: a.apkg: 1 added, …`."""
-        verb = "would sync" if self.dry_run else "synced"
-        through = " through AnkiConnect" if self.through else ""
         decks = "; ".join(f"{display_path(deck.output)}: {_counts(deck)}" for deck in self.decks)
         failed = f" ({len(self.problems)} not applied)" if self.failed else ""
-        return printable(f"{verb} into {display_path(self.collection)}{through}: {decks}{failed}")
+        return printable(f"{self._into()}: {decks}{failed}")
+
+    def _into(self) -> str:
+        """`synced into profile/collection.anki2 [through AnkiConnect]`: where, and how."""
+        verb = "would sync" if self.dry_run else "synced"
+        through = " through AnkiConnect" if self.through else ""
+        return f"{verb} into {display_path(self.collection)}{through}"
 
 
 def _counts(deck: DeckSync) -> str:
