@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +208,11 @@ def test_both_modes_leave_the_collection_in_the_same_state(
     anki.stop()  # closes the collection, so that its file can be read
     through_anki_connect = collection_rows(anki.collection, with_times=False)
     assert through_anki_connect == collection_rows(closed, with_times=False)
+    with closing(Collection(str(anki.collection))) as col:  # what the learner sees
+        (card_id,) = col.find_cards('"Front:*2 + 2*"')
+        shown = col.get_card(card_id)
+        assert "What is 2 + 2?" in shown.question()
+        assert "Four, updated." in shown.answer() and "What is 2 + 2?" in shown.answer()
     assert len(through_anki_connect["notes"]) == 2
     assert sorted(row[2] for row in through_anki_connect["cards"]) == ["Sums", "a"]
 
