@@ -24,7 +24,7 @@ from .notes import Kind, Markers, Media, Note, Part, RenderedNote, Source
 from .render.media import MediaRead
 from .workers import FileWork
 
-FORMAT = 3
+FORMAT = 4
 NO_MARKERS = Markers()
 KINDS = {kind.value: kind for kind in Kind}
 SEVERITIES = {severity.value: severity for severity in Severity}
@@ -170,6 +170,7 @@ def _rendered(rendered: RenderedNote, read_names: set[str], html: list[bytes]) -
         _fields(rendered.fields, html),
         media,
         list(rendered.context),
+        None if rendered.content is None else list(rendered.content),
     ]
 
 
@@ -184,7 +185,7 @@ def _fields(fields: dict[str, str], html: list[bytes]) -> list[list[Any]]:
 
 
 def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> RenderedNote:
-    kind, texts, tags, source, ids, parents, parts, fields, media, context = value
+    kind, texts, tags, source, ids, parents, parts, fields, media, context, hashed = value
     front, back, hint, deck, title, root = (_str(text) for text in texts)
     explicit_id, cell_id, url, code_language = (_opt(item, str) for item in ids)
     note = Note(
@@ -207,7 +208,12 @@ def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> Re
     fields = {_str(name): html.take(length) for name, length in fields}
     files = tuple(_to_media(name, data, images) for name, data in media)
     first, second = context
-    return RenderedNote(note, fields, files, (_str(first), _str(second)))
+    content = None if hashed is None else _content(*hashed)
+    return RenderedNote(note, fields, files, (_str(first), _str(second)), content)
+
+
+def _content(type_id: Any, digest: Any) -> tuple[int, str]:
+    return _int(type_id), _str(digest)
 
 
 def _three_parts(value: Any, texts: tuple[str, str, str]) -> tuple[Part, Part, Part]:

@@ -127,6 +127,9 @@ class RenderedNote:
     # The headings above the card as HTML: those shown above its front, and all of them,
     # shown instead when another card has the same front.
     context: tuple[str, str] = ("", "")
+    # (note type id, the lock's hash of the note for it: sharing/content.py), made where
+    # the note was rendered. Whatever replaces the fields sets it to None.
+    content: tuple[int, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from .result import BuildResult, plural
 from .sharing import changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
-from .templates import NoteType, field_names, load_note_types
+from .templates import NoteType, field_names, load_note_types, note_type_ids
 from .themes import DEFAULT_THEME, unknown_theme
 from .workers import SourceFile
 
@@ -102,9 +102,18 @@ def render_sources(
     rendered: list[RenderedNote] = []
     parsed = 0
     fields = field_names(options.templates)  # the note types' own, by place
+    # A deck's notes are hashed for its lock as they are rendered; a check has no lock.
+    type_ids = note_type_ids(options.templates) if options.output else None
     with workers.no_cycle_collection():
         work_items = render_cache.render_files(
-            sources, options.deck, tags, options.no_remote, options.read, fields, options.cache
+            sources,
+            options.deck,
+            tags,
+            options.no_remote,
+            options.read,
+            fields,
+            type_ids,
+            options.cache,
         )
         for done, (source, work) in enumerate(zip(sources, work_items, strict=True), 1):
             if reads is not None:

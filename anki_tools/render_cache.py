@@ -42,11 +42,8 @@ class RenderCache:
         where += [way(place) for way in (os.path.abspath, os.path.realpath) for place in source]
         return cache.digest(self.settings, *where, data)
 
-    def load(self, source: SourceFile, key: str) -> FileWork | None:
-        """The stored work, if there is an entry and its images are as they were."""
-        data = self.store.read(key)
-        if data is None:
-            return None
+    def load(self, source: SourceFile, key: str, data: bytes) -> FileWork | None:
+        """The work stored as `data` (the entry of `key`), if its images are as they were."""
         try:
             reads, work = cache_codec.decode(data, key)
             images = self._images(reads, source)
@@ -108,23 +105,35 @@ def render_files(
     refuse_remote: bool,
     read: ReadOptions,
     fields: FieldNames,
+    type_ids: workers.TypeIds | None = None,
     use_cache: bool = True,
 ) -> Iterator[FileWork]:
     """`workers.render_files`, with the cached files' work taken from the cache."""
-    settings = (repr(deck), repr(tags), repr(refuse_remote), repr(read), _fields_text(fields))
+    shape = _fields_text(fields), repr(sorted((k.value, i) for k, i in (type_ids or {}).items()))
+    settings = (repr(deck), repr(tags), repr(refuse_remote), repr(read), *shape)
+    render = (deck, tags, refuse_remote, read, fields, type_ids)
     if not use_cache:
-        yield from workers.render_files(sources, deck, tags, refuse_remote, read, fields)
+        yield from workers.render_files(sources, *render)
         return
     store = RenderCache(settings)
     keys = [store.key(source) for source in sources]
-    found = [store.load(s, key) if key else None for s, key in zip(sources, keys, strict=True)]
-    missing = [source for source, work in zip(sources, found, strict=True) if work is None]
-    fresh = workers.render_files(missing, deck, tags, refuse_remote, read, fields)
-    for key, work in zip(keys, found, strict=True):
-        if work is None:
+    entries = [store.store.read(key) if key else None for key in keys]
+    missing = [source for source, data in zip(sources, entries, strict=True) if data is None]
+    # The files without an entry start rendering now, in workers when worth it, while
+    # this process decodes the entries of the others.
+    fresh = workers.render_files(missing, *render, beside=len(sources) - len(missing))
+    for source, key, data in zip(sources, keys, entries, strict=True):
+        if key is None or data is None:
             work = next(fresh)
-            if key is not None:
-                store.save(key, work)
+        elif (found := store.load(source, key, data)) is not None:
+            yield found
+            continue
+        else:
+            # An entry that cannot be used (an image changed, a bad file) is rendered
+            # here: it is rare, and the workers may be busy with files further on.
+            work = workers.render_file(source, *render)
+        if key is not None:
+            store.save(key, work)
         yield work
     list(fresh)  # nothing is left: this ends the pool, if there is one
     store.finish()

@@ -8,6 +8,7 @@ under the names the meta.yaml gives them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -83,6 +84,26 @@ def _built_in_field_names() -> FieldNames:
 def _read_field_names(folder: Path) -> FieldNames:
     paths = [(kind, folder / name / META) for kind, name in KIND_FOLDERS.items()]
     return {kind: _fields(path, *_meta(path)) for kind, path in paths}
+
+
+def note_type_ids(folder: Path | None = None) -> dict[Kind, int]:
+    """Each card kind's note type id, from its meta.yaml, for the workers to hash notes
+    with (sharing/content.py); a kind whose id is not a number is left out (loading the
+    note types reports it)."""
+    return _read_note_type_ids(folder) if folder else _built_in_note_type_ids()
+
+
+@lru_cache(maxsize=1)
+def _built_in_note_type_ids() -> dict[Kind, int]:
+    return _read_note_type_ids(default_templates_dir())
+
+
+def _read_note_type_ids(folder: Path) -> dict[Kind, int]:
+    ids: dict[Kind, int] = {}
+    for kind, name in KIND_FOLDERS.items():
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            ids[kind] = int(_meta(folder / name / META)[0]["id"])
+    return ids
 
 
 def load_note_types(folder: Path | None = None, theme: str = DEFAULT_THEME) -> dict[Kind, NoteType]:

@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from . import parsers
 from .errors import Problem, Problems
-from .notes import DEFAULT_READ, FieldNames, ReadOptions, RenderedNote
+from .notes import DEFAULT_READ, FieldNames, Kind, ReadOptions, RenderedNote
 from .render import renderer
 from .render.media import MediaRead
+from .sharing import content
 from .templates import field_names
 
 JOBS_ENV = "ANKI_TOOLS_JOBS"  # how many processes; 1 does everything in this one
 # Below this much source text, starting processes costs more than they save.
 POOL_MIN_BYTES = 256 * 1024
+# A file or two to render while this process loads this many files' work from the
+# cache go to a worker, which renders them (and imports their lexers) meanwhile.
+BESIDE_MIN_FILES = 50
 # Files submitted ahead of the one whose result is awaited: enough that no worker waits
 # for work, few enough that finished results do not pile up in memory.
 FILES_IN_FLIGHT_PER_JOB = 4
@@ -56,16 +61,37 @@ def render_files(
     refuse_remote: bool = False,
     read: ReadOptions = DEFAULT_READ,
     fields: FieldNames | None = None,
+    type_ids: TypeIds | None = None,
+    beside: int = 0,
 ) -> Iterator[FileWork]:
     """Each file's work, in the order of `sources`; `fields` are the note types' field
-    names (the built-in ones unless given)."""
+    names (the built-in ones unless given), `type_ids` their ids, to hash each note with
+    (none: not hashed). `beside`: how many files' work the caller loads from the cache
+    while these render; a pool starts before this returns, so it renders meanwhile."""
+    settings = (deck, tags, refuse_remote, read, fields, type_ids)
     jobs = job_count(sources)
-    if jobs == 1:
-        for source in sources:
-            yield render_file(source, deck, tags, refuse_remote, read, fields)
-            if _collecting:  # a file's own cycles (a notebook leaves some), not the notes'
-                gc.collect(0)
-        return
+    if jobs == 1 and not _worker_beside(sources, beside):
+        return _render_here(sources, settings)
+    results = _render_in_pool(sources, jobs, settings)
+    next(results)  # starts the pool and its first files
+    return cast(Iterator[FileWork], results)
+
+
+TypeIds = Mapping[Kind, int]
+_Settings = tuple[str | None, tuple[str, ...], bool, ReadOptions, FieldNames | None, TypeIds | None]
+
+
+def _render_here(sources: Sequence[SourceFile], settings: _Settings) -> Iterator[FileWork]:
+    for source in sources:
+        yield render_file(source, *settings)
+        if _collecting:  # a file's own cycles (a notebook leaves some), not the notes'
+            gc.collect(0)
+
+
+def _render_in_pool(
+    sources: Sequence[SourceFile], jobs: int, settings: _Settings
+) -> Generator[FileWork | None, None, None]:
+    """None once the pool has its first files, then each file's work in order."""
     # Here, not at the top: a small build, `check` and `--help` never start a pool, and
     # multiprocessing with concurrent.futures is ~12 ms of imports.
     import multiprocessing
@@ -80,10 +106,12 @@ def render_files(
         # once and holds each result until its turn, so a slow file early on would let
         # the rendered notes of all the others pile up, pickled and unpickled.
         window: deque[Future[FileWork]] = deque()
-        settings = (deck, tags, refuse_remote, read, fields)
-        for source in sources:
-            if len(window) >= jobs * FILES_IN_FLIGHT_PER_JOB:
-                yield window.popleft().result()
+        waiting = iter(sources)
+        for source in itertools.islice(waiting, jobs * FILES_IN_FLIGHT_PER_JOB):
+            window.append(pool.submit(render_file, source, *settings))
+        yield None
+        for source in waiting:
+            yield window.popleft().result()
             window.append(pool.submit(render_file, source, *settings))
         while window:
             yield window.popleft().result()
@@ -127,13 +155,18 @@ def render_file(
     refuse_remote: bool = False,
     read: ReadOptions = DEFAULT_READ,
     fields: FieldNames | None = None,
+    type_ids: TypeIds | None = None,
 ) -> FileWork:
-    """Parse one file and render its notes; a note with an error is left out."""
+    """Parse one file and render its notes (hashed, with `type_ids`); a note with an
+    error is left out."""
     problems = Problems()
     notes = parsers.parse_file(*source, deck, problems, read)
     tagged = [replace(note, tags=note.tags + tags) for note in notes] if tags else notes
-    render = renderer.Renderer(fields or field_names(), refuse_remote)
+    names = fields or field_names()
+    render = renderer.Renderer(names, refuse_remote)
     rendered = render.render_all(tagged, problems)
+    if type_ids:
+        rendered = [content.with_content(note, type_ids, names) for note in rendered]
     return FileWork(rendered, len(notes), problems.items, tuple(render.reads))
 
 
@@ -145,11 +178,15 @@ def job_count(sources: Sequence[SourceFile]) -> int:
         cores=cores or 1,
         files=len(sources),
         size=_size(sources),
-        # Forking a process that runs other threads (a Jupyter kernel) can deadlock, and
-        # macOS forbids it for some libraries. Forked workers need no main-module guard in
-        # a caller's script and import nothing again.
-        may_fork=sys.platform == "linux" and threading.active_count() == 1,
+        may_fork=_may_fork(),
     )
+
+
+def _may_fork() -> bool:
+    # Forking a process that runs other threads (a Jupyter kernel) can deadlock, and
+    # macOS forbids it for some libraries. Forked workers need no main-module guard in
+    # a caller's script and import nothing again.
+    return sys.platform == "linux" and threading.active_count() == 1
 
 
 def jobs_for(wanted: str, cores: int, files: int, size: int, may_fork: bool) -> int:
@@ -160,6 +197,13 @@ def jobs_for(wanted: str, cores: int, files: int, size: int, may_fork: bool) -> 
     if wanted.isdigit() and int(wanted) >= 1:
         return min(int(wanted), files)
     return min(cores, files) if size >= POOL_MIN_BYTES else 1
+
+
+def _worker_beside(sources: Sequence[SourceFile], beside: int) -> bool:
+    """One worker for files that one process would render, when this one has enough
+    cached work to load meanwhile (never when ANKI_TOOLS_JOBS asks for one process)."""
+    alone = os.environ.get(JOBS_ENV, "") == "1"
+    return bool(sources) and beside >= BESIDE_MIN_FILES and not alone and _may_fork()
 
 
 def _size(sources: Sequence[SourceFile]) -> int:

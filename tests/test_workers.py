@@ -136,3 +136,84 @@ def test_one_process_still_frees_what_a_file_leaves_in_cycles(monkeypatch) -> No
         left = gc.collect()
     assert sum(len(work.rendered) for work in works) > 0
     assert left == 0
+
+
+EDIT_BUILD = """
+import json, os, sys
+from pathlib import Path
+from anki_tools import pipeline, workers
+root, output, log = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+render_file = workers.render_file
+def logged(source, *settings):  # a forked worker inherits it
+    with log.open("a") as file:
+        file.write(f"{{os.getpid()}} {{source[0].name}}\\n")
+    return render_file(source, *settings)
+workers.render_file = logged
+result = pipeline.build([root], output, timestamp={time})
+print(json.dumps({{"pid": os.getpid(), "problems": [str(p) for p in result.problems]}}))
+"""
+
+
+def edit_build(root: Path, output: Path, cache: Path, jobs: str) -> tuple[int, list[str]]:
+    """Build in a fresh interpreter; its pid, and "pid file" for each file rendered."""
+    log = output.parent / "rendered.txt"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    environment = {"PATH": "/usr/bin:/bin", "ANKI_TOOLS_CACHE_DIR": str(cache)}
+    if jobs:
+        environment[workers.JOBS_ENV] = jobs
+    done = subprocess.run(
+        [sys.executable, "-c", EDIT_BUILD.format(time=FIXED_TIME), root, output, log],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+    )
+    said = json.loads(done.stdout)
+    return said["pid"], log.read_text().splitlines() if log.exists() else []
+
+
+def test_an_edited_file_renders_in_a_worker_while_the_rest_comes_from_the_cache(
+    tmp_path: Path,
+) -> None:
+    """Too little text for a pool, but enough cached files to load meanwhile: the one
+    edited file goes to a worker, and the deck is the one a single process builds."""
+    root = tmp_path / "notes"
+    for number in range(workers.BESIDE_MIN_FILES + 1):
+        folder = root / f"part{number % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        text = f"# File {number}\n\n## Card {number}\n\n```python\nx = {number}\n```\n"
+        (folder / f"notes{number:02d}.md").write_text(text)
+    assert workers.job_count(pipeline.find_sources([root])) == 1
+    edit_build(root, tmp_path / "cold" / "deck.apkg", tmp_path / "cache", jobs="")
+    shutil.copytree(tmp_path / "cache", tmp_path / "cache-alone")
+    edited = root / "part1" / "notes07.md"
+    edited.write_text(edited.read_text() + "\nEdited.\n")
+
+    pid, rendered = edit_build(root, tmp_path / "beside" / "deck.apkg", tmp_path / "cache", "")
+    assert [line.split()[1] for line in rendered] == ["notes07.md"]
+    assert int(rendered[0].split()[0]) != pid  # in a worker
+    pid, rendered = edit_build(
+        root, tmp_path / "alone" / "deck.apkg", tmp_path / "cache-alone", jobs="1"
+    )
+    assert rendered == [f"{pid} notes07.md"]  # ANKI_TOOLS_JOBS=1: in the build's process
+    for name in ("deck.apkg", "deck.lock"):
+        beside = (tmp_path / "beside" / name).read_bytes()
+        assert beside == (tmp_path / "alone" / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("files", "beside", "jobs", "worker"),
+    [
+        (1, workers.BESIDE_MIN_FILES, "", True),
+        (1, workers.BESIDE_MIN_FILES - 1, "", False),  # too little to load meanwhile
+        (0, 500, "", False),  # nothing to render
+        (1, 500, "1", False),  # ANKI_TOOLS_JOBS=1: one process
+        (1, 500, "2", True),
+    ],
+)
+def test_when_a_worker_renders_beside_the_cache(
+    monkeypatch, tmp_path: Path, files: int, beside: int, jobs: str, worker: bool
+) -> None:
+    monkeypatch.setenv(workers.JOBS_ENV, jobs)
+    sources = [(tmp_path / f"{number}.md", tmp_path) for number in range(files)]
+    assert workers._worker_beside(sources, beside) is worker

@@ -8,7 +8,6 @@ time later than anything the lock has seen.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -18,7 +17,7 @@ from pathlib import Path
 from ..errors import Problems
 from ..notes import Kind, RenderedNote, Source, StampedNote
 from ..templates import NoteType
-from . import identity
+from . import content, identity
 from .claims import Claim
 from .lock import Lock, LockedNote, LockedNoteType
 from .report import Change, ChangeReport, NoteChange
@@ -244,31 +243,24 @@ def _keys(note: RenderedNote, note_type: NoteType, folder: Path) -> identity.Not
         explicit_id=note.note.explicit_id,
         cell_id=note.note.cell_id,
         front=identity.front_key(note.note),
-        content=content_hash(note, note_type),
+        content=_content(note, note_type),
     )
 
 
-def content_hash(note: RenderedNote, note_type: NoteType) -> str:
-    """What Anki stores for the note: its note type, fields, tags and deck."""
-    fields = [note.fields[name] for name in note_type.fields]
-    data = [note_type.id, fields, sorted(set(note.note.tags)), note.note.deck]
-    return _hash(data)
+def _content(note: RenderedNote, note_type: NoteType) -> str:
+    """The hash the note came with, when it was made for this note type (its fields are
+    named by the same metadata), else worked out here."""
+    carried = note.content
+    if carried is not None and carried[0] == note_type.id:
+        return carried[1]
+    return content.content_hash(note, note_type.id, note_type.fields)
 
 
 def note_type_hash(note_type: NoteType) -> str:
     cards = [[card.name, card.front, card.back] for card in note_type.cards]
-    return _hash(
+    return content.short_hash(
         [note_type.id, note_type.name, note_type.cloze, note_type.fields, cards, note_type.css]
     )
-
-
-# json.dumps with these arguments would make this encoder anew for every note's hash.
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _hash(data: object) -> str:
-    text = _COMPACT.encode(data)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _entry(stamped: StampedNote, key: identity.NoteKeys) -> LockedNote:

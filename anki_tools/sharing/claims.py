@@ -71,4 +71,4 @@ def _with_all_headings(item: RenderedNote) -> RenderedNote:
         return item
     name = next(iter(item.fields))  # Front, or a cloze's Text
     fields = {**item.fields, name: every + item.fields[name].removeprefix(shown)}
-    return replace(item, fields=fields, context=(every, every))
+    return replace(item, fields=fields, context=(every, every), content=None)
