@@ -185,8 +185,16 @@ def _note_fields(note: LockedNote) -> dict[str, str | int]:
 
 def _flow(values: dict[str, str | int]) -> str:
     """One JSON object: also a YAML flow mapping, and quick to read back line by line."""
-    text = json.dumps(values, ensure_ascii=False, separators=(", ", ": "))
-    return UNWRITABLE_RE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    text = _FLOW.encode(values)
+    return UNWRITABLE_RE.sub(_escaped, text)
+
+
+# json.dumps with arguments makes its encoder anew for each call: one per note.
+_FLOW = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group()):04x}"
 
 
 def _write_text(path: Path, text: str) -> None:
