@@ -39,6 +39,7 @@ import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 
 from ..errors import Alike, Problem, Problems
@@ -196,8 +197,7 @@ def _words(front: str) -> str:
 
 
 def trigrams(text: str) -> frozenset[str]:
-    padded = f" {text} "
-    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2)) if text else frozenset()
+    return frozenset(_trigrams(text))
 
 
 def alike_pairs(
@@ -220,32 +220,37 @@ def alike_pairs(
     every: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=POSTINGS))
     looked_for: dict[str, deque[int]] = defaultdict(lambda: deque(maxlen=POSTINGS))
     sizes = [len(grams) for grams in sets]
+    largest = max(sizes, default=0)
+    count, most = len(sets), largest + 1  # more than any text's positions and shared trigrams
+    probed = _prefix_lengths(largest, threshold)
+    indexed = _prefix_lengths(largest, 2 * threshold / (1 + threshold))
     for position in sorted(range(len(sets)), key=lambda p: (sizes[p], p)):
         rarest_first, size, label = sets[position], sizes[position], labels[position]
         probes = probing is None or probing[position]
         index = every if probes else looked_for
-        hits: Counter[int] = Counter()  # how many of this text's rarest trigrams each shares
-        for gram in rarest_first[: _prefix_length(size, threshold)]:
-            postings = index.get(gram)
-            if postings:
-                hits.update(postings)
+        # How many of this text's rarest trigrams each earlier text shares, counted in
+        # one pass (a Counter.update per trigram was a fifth of the time at 100k fronts).
+        postings = [index[gram] for gram in rarest_first[: probed[size]] if gram in index]
+        hits = Counter(chain.from_iterable(postings))
         # Texts come small to large: a much smaller earlier one cannot be this alike.
         smallest = threshold * size - EPSILON
+        # Most shared first, then the earliest: (-shared, earlier) as one int, which
+        # sorts several times faster than the tuple.
         candidates = [
-            (-shared, earlier)
+            (most - shared) * count + earlier
             for earlier, shared in hits.items()
             if sizes[earlier] >= smallest and labels[earlier] != label
         ]
         if len(candidates) > CANDIDATES:
-            candidates.sort()  # most shared first, then the earliest
+            candidates.sort()
             del candidates[CANDIDATES:]
         grams = set(rarest_first)
-        for earlier in sorted(earlier for _, earlier in candidates):
+        for earlier in sorted(key % count for key in candidates):
             shared = len(grams.intersection(sets[earlier]))
             score = shared / (size + sizes[earlier] - shared)
             if score >= threshold:
                 yield min(earlier, position), max(earlier, position), score
-        for gram in rarest_first[: _prefix_length(size, 2 * threshold / (1 + threshold))]:
+        for gram in rarest_first[: indexed[size]]:
             every[gram].append(position)
             if probes:
                 looked_for[gram].append(position)
@@ -255,13 +260,24 @@ def _rarest_first(texts: list[str]) -> list[tuple[str, ...]]:
     """Each text's trigrams, the rarest in all texts first (then in code point order). A
     tuple is a third of a set's memory, and one string stands for each trigram."""
     one_string: dict[str, str] = {}
-    sets = [tuple({one_string.setdefault(g, g) for g in trigrams(text)}) for text in texts]
-    frequency = Counter(gram for grams in sets for gram in grams)
+    sets = [tuple(map(one_string.setdefault, grams, grams)) for grams in map(_trigrams, texts)]
+    frequency = Counter(chain.from_iterable(sets))
     order = sorted(frequency, key=lambda gram: (frequency[gram], gram))
     rank = {gram: at for at, gram in enumerate(order)}
     for at, grams in enumerate(sets):  # in place: never two copies of every text's trigrams
         sets[at] = tuple(sorted(grams, key=rank.__getitem__))
     return sets
+
+
+def _trigrams(text: str) -> list[str]:
+    """The text's letter trigrams, each once, with a space before and after it."""
+    padded = f" {text} "
+    return list({padded[i : i + 3] for i in range(len(padded) - 2)}) if text else []
+
+
+def _prefix_lengths(largest: int, threshold: float) -> list[int]:
+    """`_prefix_length` for every size up to `largest`, by size."""
+    return [_prefix_length(size, threshold) for size in range(largest + 1)]
 
 
 def _prefix_length(size: int, threshold: float) -> int:
