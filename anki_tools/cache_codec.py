@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, Severity
-from .notes import Kind, Markers, Media, Note, Part, RenderedNote, Source
+from .notes import NO_MARKERS, Kind, Markers, Media, Note, Part, RenderedNote, Source
 from .render.media import MediaRead
 from .workers import FileWork
 
 FORMAT = 4
-NO_MARKERS = Markers()
 KINDS = {kind.value: kind for kind in Kind}
 SEVERITIES = {severity.value: severity for severity in Severity}
 

@@ -16,7 +16,7 @@ from markdown_it.utils import EnvType
 
 from .. import limits
 from ..errors import Problems
-from ..notes import EMPTY, Kind, Markers, Note, Part, Source
+from ..notes import EMPTY, NO_MARKERS, Kind, Markers, Note, Part, Source
 from ..sanitize import HtmlNesting, sanitize
 from . import engine, grammar, options
 from .budget import TokenBudget
@@ -192,6 +192,8 @@ def scan(tokens: list[Token], first_line: int | None) -> Markers:
     if markers.depth and markers.opened:
         where, opening = markers.opened
         markers.problems.append((where, f"unbalanced cloze '{opening}': no '}}}}'"))
+    if not (markers.clozes or markers.typein or markers.problems):
+        return NO_MARKERS
     return Markers(frozenset(markers.clozes), markers.typein, tuple(markers.problems))
 
 
