@@ -35,6 +35,8 @@ RENDER = "render"  # the folder of rendered files' entries
 ENTRY_SUFFIX = ".json"
 TEMPORARY = ".tmp-"  # an entry being written
 STALE_TEMPORARY_SECONDS = 3600  # no write takes this long: its build was killed
+SIZE_RECORD = "render-size"  # beside RENDER, not an entry: its size when last trimmed
+TRIM_AT_LEAST_EVERY_SECONDS = 24 * 3600  # a record gone wrong (two builds at once) heals
 # The packages whose code decides what a build writes.
 DEPENDENCIES = (
     "anki-tools",
@@ -170,6 +172,7 @@ class EntryStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.wrote = False
+        self.written = 0  # bytes
 
     def path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}{ENTRY_SUFFIX}"
@@ -186,7 +189,8 @@ class EntryStore:
         return data
 
     def write(self, key: str, data: bytes) -> None:
-        self.wrote = write_atomically(self.path(key), data) or self.wrote
+        if write_atomically(self.path(key), data):
+            self.wrote, self.written = True, self.written + len(data)
 
 
 def entries(folder: Path) -> Iterable[tuple[Path, os.stat_result]]:
@@ -201,20 +205,47 @@ def trim(folder: Path, limit: int) -> int:
     """Remove the least recently used entries until the folder holds at most `limit`
     bytes, and the temporary files of builds that were killed while writing; how many
     entries were removed."""
+    return _trim(folder, limit)[0]
+
+
+def _trim(folder: Path, limit: int) -> tuple[int, int]:
+    """`trim`: how many entries were removed, and the bytes of those kept."""
     stale = time.time() - STALE_TEMPORARY_SECONDS
     for path in folder.rglob(f"{TEMPORARY}*"):
         with contextlib.suppress(OSError):
             if path.stat().st_mtime < stale:
                 path.unlink()
     found = sorted(entries(folder), key=lambda item: item[1].st_mtime_ns, reverse=True)
-    kept = removed = 0
+    total = kept = removed = 0
     for path, stat in found:
-        kept += stat.st_size
-        if kept > limit:
-            with contextlib.suppress(OSError):
-                path.unlink()
-                removed += 1
-    return removed
+        total += stat.st_size
+        if total <= limit:
+            kept += stat.st_size
+            continue
+        with contextlib.suppress(OSError):
+            path.unlink()
+            removed += 1
+    return removed, kept
+
+
+def trim_when_due(folder: Path, limit: int, written: int) -> None:
+    """`trim`, when the folder may hold more than `limit` bytes: the size its last trim
+    left plus what builds wrote since (each adds its own) passes it, or it is a day since.
+    Listing every entry is what trimming costs (tenths of a second for 100k cards), and
+    a build that rendered one file wrote a few kilobytes."""
+    record = folder.parent / SIZE_RECORD
+    now = time.time()
+    with contextlib.suppress(OSError, ValueError, TypeError, KeyError):
+        said = json.loads(record.read_text(encoding="utf-8"))
+        size, trimmed = int(said["bytes"]) + written, float(said["trimmed"])
+        if size <= limit and 0 <= now - trimmed < TRIM_AT_LEAST_EVERY_SECONDS:
+            _record_size(record, size, trimmed)
+            return
+    _record_size(record, _trim(folder, limit)[1], now)
+
+
+def _record_size(record: Path, size: int, trimmed: float) -> None:
+    write_atomically(record, json.dumps({"bytes": size, "trimmed": trimmed}).encode())
 
 
 def size(folder: Path) -> tuple[int, int]:
@@ -230,6 +261,7 @@ def clear(folder: Path) -> int:
         with contextlib.suppress(OSError):
             path.unlink()
             removed += 1
-    with contextlib.suppress(OSError):
-        (folder / "versions.json").unlink()
+    for name in ("versions.json", SIZE_RECORD):
+        with contextlib.suppress(OSError):
+            (folder / name).unlink()
     return removed

@@ -80,7 +80,7 @@ class RenderCache:
     def finish(self) -> None:
         """Keep the cache under its size cap, after a build that added to it."""
         if self.store.wrote:
-            cache.trim(self.folder / cache.RENDER, cache.max_bytes())
+            cache.trim_when_due(self.folder / cache.RENDER, cache.max_bytes(), self.store.written)
 
 
 def still_found(read: MediaRead, source: SourceFile, vault: obsidian.Vault) -> Path | None:

@@ -5,6 +5,7 @@ the cache stays under its size cap."""
 from __future__ import annotations
 
 import base64
+import json
 import os
 import shutil
 import subprocess
@@ -308,6 +309,51 @@ def test_the_cache_stays_under_its_cap(
     count, size = cache.size(cache_folder / cache.RENDER)
     assert count == 5
     assert size <= 5.5 * one_entry
+
+
+def six_entries(folder: Path) -> list[Path]:
+    """Six entries of 100 bytes in `folder`, the first the oldest."""
+    store = cache.EntryStore(folder)
+    keys = [f"{number:02d}" + "0" * 62 for number in range(6)]
+    for age, key in enumerate(keys):
+        store.write(key, b"x" * 100)
+        os.utime(store.path(key), ns=(age * 10**9, age * 10**9))
+    return [store.path(key) for key in keys]
+
+
+def test_a_build_that_wrote_a_little_does_not_list_the_cache(tmp_path: Path) -> None:
+    """The size the last trim left, plus what builds wrote since, decides whether the
+    entries are listed: trusting the record, a build under the cap leaves them be."""
+    paths = six_entries(tmp_path / cache.RENDER)
+    record = tmp_path / cache.SIZE_RECORD
+    cache.trim_when_due(tmp_path / cache.RENDER, 1000, written=600)  # no record: listed
+    assert json.loads(record.read_text())["bytes"] == 600
+    store = cache.EntryStore(tmp_path / cache.RENDER)
+    store.write("ff" + "0" * 62, b"x" * 100)  # unrecorded: the folder holds 700 bytes
+    paths.append(store.path("ff" + "0" * 62))
+    cache.trim_when_due(tmp_path / cache.RENDER, 650, written=40)  # 640 by the record
+    assert all(path.exists() for path in paths)
+    assert json.loads(record.read_text())["bytes"] == 640
+    cache.trim_when_due(tmp_path / cache.RENDER, 650, written=20)  # 660: listed, trimmed
+    assert [path.exists() for path in paths] == [False, True, True, True, True, True, True]
+    assert json.loads(record.read_text())["bytes"] == 600
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        b"",  # cut short
+        b"[]",
+        b'{"bytes": "many", "trimmed": 1}',
+        json.dumps({"bytes": 0, "trimmed": time.time() - 2 * 24 * 3600}).encode(),  # old
+        json.dumps({"bytes": 0, "trimmed": time.time() + 3600}).encode(),  # from the future
+    ],
+)
+def test_a_record_that_cannot_be_trusted_trims(tmp_path: Path, record: bytes) -> None:
+    paths = six_entries(tmp_path / cache.RENDER)
+    (tmp_path / cache.SIZE_RECORD).write_bytes(record)
+    cache.trim_when_due(tmp_path / cache.RENDER, 300, written=0)
+    assert [path.exists() for path in paths] == [False, False, False, True, True, True]
 
 
 def test_trimming_removes_the_least_recently_used(tmp_path: Path) -> None:
