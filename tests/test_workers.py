@@ -202,18 +202,20 @@ def test_an_edited_file_renders_in_a_worker_while_the_rest_comes_from_the_cache(
 
 
 @pytest.mark.parametrize(
-    ("files", "beside", "jobs", "worker"),
+    ("files", "beside", "jobs", "may_fork", "worker"),
     [
-        (1, workers.BESIDE_MIN_FILES, "", True),
-        (1, workers.BESIDE_MIN_FILES - 1, "", False),  # too little to load meanwhile
-        (0, 500, "", False),  # nothing to render
-        (1, 500, "1", False),  # ANKI_TOOLS_JOBS=1: one process
-        (1, 500, "2", True),
+        (1, workers.BESIDE_MIN_FILES, "", True, True),
+        (1, workers.BESIDE_MIN_FILES - 1, "", True, False),  # too little to load meanwhile
+        (0, 500, "", True, False),  # nothing to render
+        (1, 500, "1", True, False),  # ANKI_TOOLS_JOBS=1: one process
+        (1, 500, "2", True, True),
+        (1, 500, "", False, False),  # other threads, or not Linux: never forks
     ],
 )
 def test_when_a_worker_renders_beside_the_cache(
-    monkeypatch, tmp_path: Path, files: int, beside: int, jobs: str, worker: bool
+    monkeypatch, tmp_path: Path, files: int, beside: int, jobs: str, may_fork: bool, worker: bool
 ) -> None:
     monkeypatch.setenv(workers.JOBS_ENV, jobs)
+    monkeypatch.setattr(workers, "_may_fork", lambda: may_fork)
     sources = [(tmp_path / f"{number}.md", tmp_path) for number in range(files)]
     assert workers._worker_beside(sources, beside) is worker
