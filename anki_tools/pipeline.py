@@ -28,7 +28,7 @@ from .progress import CHECKING, READING, Progress, Step
 from .render.media import MediaRead
 from .render.renderer import Renderer, deck_description
 from .result import BuildResult, plural
-from .sharing import changes, claims, identity, lock, similar
+from .sharing import alike_process, changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
 from .syntax import body
 from .templates import NoteType, field_names, load_note_types, note_type_ids
@@ -379,6 +379,8 @@ class PlannedDeck:
     # The package goes here instead of to `output`, which then only names the deck and
     # places its lock (the nbconvert exporter hands nbconvert the bytes).
     into: BinaryIO | None = None
+    # Adds the near-duplicate warnings of a check run beside the writing (a first build).
+    alike: Callable[[], None] | None = None
 
     def finish(self) -> BuildResult:
         """Write the deck and its lock, unless there are errors and not keep_going."""
@@ -390,6 +392,9 @@ class PlannedDeck:
             with workers.no_cycle_collection():
                 self.write()
             written = True
+        if self.alike is not None:
+            self.alike()  # only warnings: whether the deck is written does not wait for them
+            self.alike = None
         result = _result(
             self.output,
             self.notes,
@@ -463,9 +468,11 @@ def _plan_rendered(
     except LockError as error:
         problems.add(error, Source(lock_path))
         return PlannedDeck(output, good, problems)
+    # A first build: every card is new, so the near-duplicate check starts now, in a
+    # process of its own, while this one plans and writes the deck.
+    alike = None if old.exists else alike_process.start([c.rendered.note for c in claimed])
     plan = changes.plan(claimed, note_types, old, lock_path, now, problems, options.for_sync)
     new = [stamped.guid in plan.new_guids for stamped in plan.notes]
-    _warn_same_fronts(claimed, new, problems)
     planned = PlannedDeck(
         output,
         good,
@@ -474,6 +481,7 @@ def _plan_rendered(
         dry_run=options.dry_run,
         keep_going=options.keep_going,
     )
+    planned.alike = _warn_same_fronts(claimed, new, problems, alike)
     planned.guids = plan.guid_places(display_path(output))
     contents = {entry.guid: entry.content for entry in plan.lock.notes}
     planned.stamped = StampedDeck(
@@ -496,9 +504,16 @@ def _plan_rendered(
     return planned
 
 
-def _warn_same_fronts(claimed: list[claims.Claim], new: list[bool], problems: Problems) -> None:
+def _warn_same_fronts(
+    claimed: list[claims.Claim],
+    new: list[bool],
+    problems: Problems,
+    pending: alike_process.Pending | None = None,
+) -> Callable[[], None] | None:
     """Cards with the same or nearly the same front in different files, each pair once:
-    when the later card is new to the lock (every card in a check)."""
+    when the later card is new to the lock (every card in a check). With the check
+    `pending` in its own process, what adds its warnings (where they would have been)
+    once it is done."""
     for claim, is_new in zip(claimed, new, strict=True):
         if is_new and claim.same_front_as is not None:
             problems.warning(
@@ -507,7 +522,18 @@ def _warn_same_fronts(claimed: list[claims.Claim], new: list[bool], problems: Pr
                 "identity of its own. Learners tell them apart only by their decks and the "
                 "headings shown above them: reword one, or merge them if they are one card",
             )
-    similar.warn_double_contributions([c.rendered.note for c in claimed], new, problems)
+    notes = [c.rendered.note for c in claimed]
+    if pending is None:
+        similar.warn_double_contributions(notes, new, problems)
+        return None
+    at = len(problems.items)
+
+    def add_warnings() -> None:
+        found = Problems()
+        similar.warn_alike(notes, pending.alike(new), found)
+        problems.items[at:at] = found.items
+
+    return add_warnings
 
 
 def preview(

@@ -64,25 +64,55 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
     Pairs of notes both known to the lock were reported when the second one came in, so
     they are not looked for: a rebuild with few new cards is quick.
     """
-    by_deck: dict[str, list[int]] = defaultdict(list)
-    for position, note in enumerate(notes):
-        by_deck[note.deck].append(position)
-    alike: dict[int, tuple[float, int]] = {}  # later card: (score, -earlier card)
+    warn_alike(notes, alike_cards(front_rows(notes), new), problems)
+
+
+# What the check reads of a card: its deck, its front, a number for its file, and whether
+# its guid is made from its front. Plain data, so a process of its own can do the work.
+FrontRow = tuple[str, str, int, bool]
+AlikeCards = dict[int, tuple[float, int]]  # later card: (score, -earlier card)
+
+
+def front_rows(notes: list[Note]) -> list[FrontRow]:
     file_numbers: dict[Path, int] = {}  # ints compare faster than paths
+    return [
+        (
+            note.deck,
+            note.front,
+            file_numbers.setdefault(note.source.path, len(file_numbers)),
+            has_front_guid(note),
+        )
+        for note in notes
+    ]
+
+
+def alike_cards(rows: list[FrontRow], new: list[bool]) -> AlikeCards:
+    """For each card alike an earlier one (see `warn_double_contributions`), the most
+    alike, then the earliest: by the cards' places in `rows`."""
+    by_deck: dict[str, list[int]] = defaultdict(list)
+    for position, (deck, _, _, _) in enumerate(rows):
+        by_deck[deck].append(position)
+    alike: AlikeCards = {}
     for positions in by_deck.values():
         if not any(new[p] for p in positions):
             continue
-        texts = [_words(notes[p].front) for p in positions]
-        files = [
-            file_numbers.setdefault(notes[p].source.path, len(file_numbers)) for p in positions
-        ]
+        texts = [_words(rows[p][1]) for p in positions]
+        files = [rows[p][2] for p in positions]
         probing = [new[p] for p in positions]
-        guid_fronts = [_guid_front(notes[p]) for p in positions]
+        # The front as the guid sees it, for a card whose guid is made from it: two such
+        # cards with one guid front were given identities of their own by the build,
+        # which warned (pipeline._warn_same_fronts).
+        guid_fronts = [normalize(rows[p][1]) if rows[p][3] else None for p in positions]
         for first, second, score in alike_pairs(texts, THRESHOLD, probing, files):
             if guid_fronts[first] is not None and guid_fronts[first] == guid_fronts[second]:
                 continue  # the build told the cards apart and warned already
             earlier, later = positions[first], positions[second]
             alike[later] = max(alike.get(later, (0.0, 0)), (score, -earlier))  # then earliest
+    return alike
+
+
+def warn_alike(notes: list[Note], alike: AlikeCards, problems: Problems) -> None:
+    """The warnings of `alike_cards`, in build order, each card in its cluster."""
     cluster: dict[int, int] = {}
     shown: dict[Path, str] = {}
     for later in sorted(alike):  # in build order, whatever the deck
@@ -98,13 +128,6 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
             "Merge them, or reword one",
             Alike(one.source, other.deck, cluster[later]),
         )
-
-
-def _guid_front(note: Note) -> str | None:
-    """The front as the guid sees it, for a card whose guid is made from it: two such
-    cards with one guid front were given identities of their own by the build, which
-    warned (pipeline._warn_same_fronts)."""
-    return normalize(note.front) if has_front_guid(note) else None
 
 
 def shown_alike(problems: list[Problem], every_group: bool) -> list[Problem]:
