@@ -258,17 +258,20 @@ def alike_pairs(
         # Texts come small to large: a much smaller earlier one cannot be this alike.
         smallest = threshold * size - EPSILON
         # Most shared first, then the earliest: (-shared, earlier) as one int, which
-        # sorts several times faster than the tuple.
-        candidates = [
-            (most - shared) * count + earlier
-            for earlier, shared in hits.items()
-            if sizes[earlier] >= smallest and labels[earlier] != label
-        ]
-        if len(candidates) > CANDIDATES:
-            candidates.sort()
-            del candidates[CANDIDATES:]
+        # sorts several times faster than the tuple. Sorting every hit and then taking
+        # the first CANDIDATES that may be alike reads far fewer hits than filtering
+        # them all first (at 100k fronts a front has about 150).
+        ranked = [(most - shared) * count + earlier for earlier, shared in hits.items()]
+        ranked.sort()
+        candidates: list[int] = []
+        for key in ranked:
+            earlier = key % count
+            if sizes[earlier] >= smallest and labels[earlier] != label:
+                candidates.append(earlier)
+                if len(candidates) == CANDIDATES:
+                    break
         grams = set(rarest_first)
-        for earlier in sorted(key % count for key in candidates):
+        for earlier in sorted(candidates):
             shared = len(grams.intersection(sets[earlier]))
             score = shared / (size + sizes[earlier] - shared)
             if score >= threshold:
