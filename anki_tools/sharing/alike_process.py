@@ -42,8 +42,8 @@ CHILD = (
 class Pending:
     """A check running in its own process; `alike` waits for it."""
 
-    def __init__(self, process: subprocess.Popen[bytes], rows: list[similar.FrontRow]) -> None:
-        self.process, self.rows = process, rows
+    def __init__(self, process: subprocess.Popen[bytes], notes: list[Note]) -> None:
+        self.process, self.notes = process, notes
 
     def alike(self, new: list[bool]) -> similar.AlikeCards:
         """The child's answer, or the check made here if it has none (or if not every
@@ -53,8 +53,8 @@ class Pending:
         out, _ = self.process.communicate()
         if self.process.returncode == 0 and all(new):
             with contextlib.suppress(ValueError, TypeError):
-                return _alike_from(json.loads(out), len(self.rows))
-        return similar.alike_cards(self.rows, new)
+                return _alike_from(json.loads(out), len(self.notes))
+        return similar.alike_cards(similar.front_rows(self.notes), new)
 
 
 def start(notes: list[Note]) -> Pending | None:
@@ -77,7 +77,7 @@ def start(notes: list[Note]) -> Pending | None:
         with contextlib.suppress(OSError):
             os.unlink(path)
         return None
-    return Pending(process, rows)
+    return Pending(process, notes)
 
 
 def main() -> None:
@@ -85,7 +85,7 @@ def main() -> None:
     answer on standard output."""
     path = sys.argv[1]
     with open(path, encoding="utf-8") as file:
-        rows = [(str(d), str(f), int(n), bool(g)) for d, f, n, g in json.load(file)]
+        rows = [(int(d), str(f), int(n), bool(g)) for d, f, n, g in json.load(file)]
     os.unlink(path)
     alike = similar.alike_cards(rows, [True] * len(rows))
     answer = [[later, score, earlier] for later, (score, earlier) in alike.items()]

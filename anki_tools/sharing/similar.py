@@ -67,19 +67,21 @@ def warn_double_contributions(notes: list[Note], new: list[bool], problems: Prob
     warn_alike(notes, alike_cards(front_rows(notes), new), problems)
 
 
-# What the check reads of a card: its deck, its front, a number for its file, and whether
-# its guid is made from its front. Plain data, so a process of its own can do the work.
-FrontRow = tuple[str, str, int, bool]
+# What the check reads of a card: a number for its deck, its front, a number for its
+# file, and whether its guid is made from its front. Plain data, so that a process of its
+# own can do the work (numbers: no two copies of every deck's name and path).
+FrontRow = tuple[int, str, int, bool]
 AlikeCards = dict[int, tuple[float, int]]  # later card: (score, -earlier card)
 
 
 def front_rows(notes: list[Note]) -> list[FrontRow]:
-    file_numbers: dict[Path, int] = {}  # ints compare faster than paths
+    decks: dict[str, int] = {}
+    files: dict[Path, int] = {}  # ints compare faster than paths
     return [
         (
-            note.deck,
+            decks.setdefault(note.deck, len(decks)),
             note.front,
-            file_numbers.setdefault(note.source.path, len(file_numbers)),
+            files.setdefault(note.source.path, len(files)),
             has_front_guid(note),
         )
         for note in notes
@@ -89,7 +91,7 @@ def front_rows(notes: list[Note]) -> list[FrontRow]:
 def alike_cards(rows: list[FrontRow], new: list[bool]) -> AlikeCards:
     """For each card alike an earlier one (see `warn_double_contributions`), the most
     alike, then the earliest: by the cards' places in `rows`."""
-    by_deck: dict[str, list[int]] = defaultdict(list)
+    by_deck: dict[int, list[int]] = defaultdict(list)
     for position, (deck, _, _, _) in enumerate(rows):
         by_deck[deck].append(position)
     alike: AlikeCards = {}
