@@ -71,7 +71,8 @@ def start(notes: list[Note]) -> Pending | None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as file:
             json.dump(rows, file)  # ASCII: a lone surrogate (from a notebook) is \\udxxx
-        command = [sys.executable, "-c", CHILD.format(path=sys.path), path]
+        where = [folder for folder in sys.path if isinstance(folder, str)]
+        command = [sys.executable, "-c", CHILD.format(path=where), path]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     except (OSError, ValueError):
         with contextlib.suppress(OSError):
