@@ -194,15 +194,22 @@ def jobs_for(wanted: str, cores: int, files: int, size: int, may_fork: bool) -> 
     the number where forking is safe."""
     if not may_fork or files < 2:
         return 1
-    if wanted.isdigit() and int(wanted) >= 1:
-        return min(int(wanted), files)
+    asked = _jobs_asked(wanted)
+    if asked is not None:
+        return min(asked, files)
     return min(cores, files) if size >= POOL_MIN_BYTES else 1
+
+
+def _jobs_asked(wanted: str) -> int | None:
+    """The processes ANKI_TOOLS_JOBS asks for; None when it asks for none (unset, or not
+    a number of at least 1)."""
+    return int(wanted) if wanted.isdigit() and int(wanted) >= 1 else None
 
 
 def _worker_beside(sources: Sequence[SourceFile], beside: int) -> bool:
     """One worker for files that one process would render, when this one has enough
     cached work to load meanwhile (never when ANKI_TOOLS_JOBS asks for one process)."""
-    alone = os.environ.get(JOBS_ENV, "") == "1"
+    alone = _jobs_asked(os.environ.get(JOBS_ENV, "")) == 1
     return bool(sources) and beside >= BESIDE_MIN_FILES and not alone and _may_fork()
 
 

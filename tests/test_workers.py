@@ -208,6 +208,7 @@ def test_an_edited_file_renders_in_a_worker_while_the_rest_comes_from_the_cache(
         (1, workers.BESIDE_MIN_FILES - 1, "", True, False),  # too little to load meanwhile
         (0, 500, "", True, False),  # nothing to render
         (1, 500, "1", True, False),  # ANKI_TOOLS_JOBS=1: one process
+        (1, 500, "01", True, False),  # read as jobs_for reads it
         (1, 500, "2", True, True),
         (1, 500, "", False, False),  # other threads, or not Linux: never forks
     ],
