@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -272,6 +273,13 @@ BROKEN = {
     "not a list": lambda data: b'{"format": 1, "key": "k", "notes": 3}',
     "a NUL in an image path": lambda data: data.replace(
         b'"reads":[', b'"reads":[["a\\u0000","b","c",null],', 1
+    ),
+    # A note's content hash, which decides whether the lock sees it as changed.
+    "a content hash that is a number": lambda data: re.sub(
+        rb',\[(\d+),"[0-9a-f]{16}"\]\]', rb",[\1,12345]]", data, count=1
+    ),
+    "a content hash of three parts": lambda data: re.sub(
+        rb',\[(\d+),("[0-9a-f]{16}")\]\]', rb",[\1,\2,3]]", data, count=1
     ),
 }
 

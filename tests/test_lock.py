@@ -545,3 +545,19 @@ def test_written_lock_reads_back_through_yaml_alone(tmp_path: Path) -> None:
     write_lock(sample_lock(notes), path, DECK)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert [item["guid"] for item in data["notes"]] == [note.guid for note in notes]
+
+
+@pytest.mark.parametrize("after", [' {"guid": "extra"}', ', {"guid": "extra"}', " x"])
+def test_a_written_note_line_with_more_after_its_object_is_an_error(
+    tmp_path: Path, after: str
+) -> None:
+    """A line of the written layout is one JSON object and nothing after it: a second
+    object on the line (a bad merge) is not read as the first alone."""
+    path = tmp_path / "out.lock"
+    write_lock(sample_lock([entry(0), entry(1)]), path, DECK)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    at = next(number for number, line in enumerate(lines) if line.startswith("  - {"))
+    lines[at] += after
+    path.write_text("\n".join(lines), encoding="utf-8")
+    error = read_error(path)
+    assert error.source == Source(path, at + 1)
