@@ -6,8 +6,9 @@ it out is many times faster than reading it as JSON strings full of escaped quot
 JSON, not pickle: an entry is data whatever is written in the cache folder, and a
 wrong value (a truncated file, an older format, a hand edit) is `BadEntry`, which the
 cache takes for a miss. Lists rather than objects keep entries small and fast to read.
-A note's notebook attachments are not kept (no stage after rendering reads them: the
-images they became are the note's media, which are kept).
+An entry keeps a note as rendering leaves it (`notes.after_rendering`): without its
+Markdown back and hint, their parts and a notebook's attachments, which no stage after
+rendering reads (the fields hold their HTML, the media the attachments' images).
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, Severity
-from .notes import NO_MARKERS, Kind, Markers, Media, Note, Part, RenderedNote, Source
+from .notes import Kind, Media, Note, RenderedNote, Source
 from .render.media import MediaRead
 from .workers import FileWork
 
-FORMAT = 4
+FORMAT = 5
 KINDS = {kind.value: kind for kind in Kind}
 SEVERITIES = {severity.value: severity for severity in Severity}
 
@@ -104,31 +105,6 @@ def problem_from_json(value: Any) -> Problem:
     return Problem(source_from_json(source), _str(message), SEVERITIES[severity])
 
 
-def _part(part: Part, written: str) -> list[Any]:
-    """A field as parsed; its text only when it is not the note's (it nearly always is)."""
-    markers = part.markers
-    return [
-        None if part.text == written else part.text,
-        part.line,
-        sorted(markers.clozes),
-        markers.typein,
-        [list(problem) for problem in markers.problems],
-    ]
-
-
-def _to_part(value: Any, written: str) -> Part:
-    text, line, clozes, typein, problems = value
-    if clozes or typein or problems:
-        markers = Markers(
-            frozenset(_int(number) for number in clozes),
-            bool(typein),
-            tuple((_opt(at, int), _str(message)) for at, message in problems),
-        )
-    else:
-        markers = NO_MARKERS
-    return Part(written if text is None else _str(text), _opt(line, int), (), markers)
-
-
 class _FieldReader:
     """The fields' HTML after an entry's JSON, read in the order it was written."""
 
@@ -151,21 +127,17 @@ class _FieldReader:
 
 def _rendered(rendered: RenderedNote, read_names: set[str], html: list[bytes]) -> list[Any]:
     note = rendered.note
-    texts = (note.front, note.back, note.hint)
     media = [
         [m.name, None if m.name in read_names else base64.b64encode(m.data).decode("ascii")]
         for m in rendered.media
     ]
     return [
         note.kind.value,
-        [note.front, note.back, note.hint, note.deck, note.title, str(note.root)],
+        [note.front, note.deck, note.title, str(note.root)],
         list(note.tags),
         source_json(note.source),
         [note.explicit_id, note.cell_id, note.url, note.code_language],
         [[level, text] for level, text in note.parents],
-        None
-        if note.parts is None
-        else [_part(p, w) for p, w in zip(note.parts, texts, strict=True)],
         _fields(rendered.fields, html),
         media,
         list(rendered.context),
@@ -184,14 +156,14 @@ def _fields(fields: dict[str, str], html: list[bytes]) -> list[list[Any]]:
 
 
 def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> RenderedNote:
-    kind, texts, tags, source, ids, parents, parts, fields, media, context, hashed = value
-    front, back, hint, deck, title, root = (_str(text) for text in texts)
+    kind, texts, tags, source, ids, parents, fields, media, context, hashed = value
+    front, deck, title, root = (_str(text) for text in texts)
     explicit_id, cell_id, url, code_language = (_opt(item, str) for item in ids)
     note = Note(
         kind=KINDS[kind],
         front=front,
-        back=back,
-        hint=hint,
+        back="",  # as notes.after_rendering leaves a rendered note
+        hint="",
         deck=deck,
         tags=tuple(_str(tag) for tag in tags),
         source=source_from_json(source),
@@ -202,7 +174,6 @@ def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> Re
         url=url,
         code_language=code_language,
         parents=tuple((_int(level), _str(text)) for level, text in parents),
-        parts=None if parts is None else _three_parts(parts, (front, back, hint)),
     )
     fields = {_str(name): html.take(length) for name, length in fields}
     files = tuple(_to_media(name, data, images) for name, data in media)
@@ -213,11 +184,6 @@ def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> Re
 
 def _content(type_id: Any, digest: Any) -> tuple[int, str]:
     return _int(type_id), _str(digest)
-
-
-def _three_parts(value: Any, texts: tuple[str, str, str]) -> tuple[Part, Part, Part]:
-    front, back, hint = value
-    return _to_part(front, texts[0]), _to_part(back, texts[1]), _to_part(hint, texts[2])
 
 
 def _to_media(name: Any, data: Any, images: dict[str, bytes]) -> Media:

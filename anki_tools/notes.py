@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,6 +112,15 @@ class Note:
     attachments: dict[str, bytes] = field(default_factory=dict, compare=False, hash=False)
     # front, back and hint as parsed; None for a note made in code (parsed when rendered)
     parts: tuple[Part, Part, Part] | None = field(default=None, compare=False, hash=False)
+
+
+def after_rendering(note: Note) -> Note:
+    """The note as the stages after rendering hold it. Its fields are HTML by then (the
+    RenderedNote's), so its Markdown back and hint, their parsed parts and a notebook's
+    attachments (its media by then) are let go: nothing reads them again, and every note
+    of a build is held until the deck is written (they were a fifth of what workers send
+    back). The front stays: identity and the near-duplicate check read it."""
+    return replace(note, back="", hint="", parts=None, attachments={})
 
 
 @dataclass(frozen=True)

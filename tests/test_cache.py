@@ -233,6 +233,21 @@ def test_warnings_come_back_from_the_cache_as_rendered(
     assert check("notes") == fresh  # from the cache
 
 
+def test_an_entry_keeps_the_html_not_the_markdown_of_the_back(
+    write_notes: WriteNotes, cache_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a rendered note keeps (`notes.after_rendering`): the front's Markdown, which
+    identity reads, and the fields' HTML; the back's Markdown is not stored again."""
+    monkeypatch.chdir(tmp_path)
+    write_notes({"one.md": "## Front *words*\n\nThe *back words*.\n"})
+    fresh = check("notes")
+    (entry,) = entries(cache_folder)
+    data = entry.read_bytes()
+    assert b"Front *words*" in data and b"<em>back words</em>" in data
+    assert b"*back words*" not in data
+    assert check("notes") == fresh  # and it is a good entry
+
+
 def tamper(path: Path) -> None:
     """Change what the entry says a card looks like, leaving it valid."""
     _, work = cache_codec.decode(path.read_bytes(), path.stem)

@@ -123,3 +123,21 @@ def test_the_source_path_is_found_again_in_another_working_folder(
         '<span class="at-source-file">topic/n.md</span> › <span class="at-source-title">Q</span>',
         '<span class="at-source-file">n.md</span> › <span class="at-source-title">Q</span>',
     ]
+
+
+def test_a_rendered_note_keeps_no_markdown_but_its_front(tmp_path: Path) -> None:
+    """After rendering, the fields are the HTML: the Markdown back and hint, their parsed
+    parts and a notebook's attachments are let go (every note of a build is held until
+    its deck is written); the front stays for identity and the near-duplicate check."""
+    parsed = Note(
+        Kind.BASIC, "Q *front*", "The *back*", "A *hint*", "d", (), Source(tmp_path / "n.md", 1),
+        "Q", tmp_path, attachments={"pic.png": b"bytes"},
+    )  # fmt: skip
+    rendered = Renderer(field_names()).render(parsed, Problems())
+    assert rendered.fields["Back"] == "<p>The <em>back</em></p>"
+    assert rendered.fields["Hint"] == "<p>A <em>hint</em></p>"
+    kept = rendered.note
+    assert (kept.front, kept.back, kept.hint, kept.parts, kept.attachments) == (
+        "Q *front*", "", "", None, {}
+    )  # fmt: skip
+    assert (kept.source, kept.title, kept.deck) == (parsed.source, parsed.title, parsed.deck)

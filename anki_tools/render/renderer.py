@@ -6,14 +6,13 @@ import html
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 from markdown_it.token import Token
 
 from ..errors import Problems
-from ..notes import DeckSpec, FieldNames, Kind, Note, Part, RenderedNote, Source
+from ..notes import DeckSpec, FieldNames, Kind, Note, Part, RenderedNote, Source, after_rendering
 from ..sanitize import IMAGE_TAG_RE, sanitize
 from ..syntax import body, engine, obsidian, options, titles
 from . import bounds, highlight, mathjax
@@ -60,10 +59,8 @@ class Renderer:
         self.reads += media.reads
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
-        # Later stages need the fields' text and markers, not their tokens: let them go.
-        front, back, hint = (replace(part, tokens=()) for part in parts)
-        light = replace(note, parts=(front, back, hint))
-        return RenderedNote(light, fields, tuple(media.files.values()), context=context)
+        files = tuple(media.files.values())
+        return RenderedNote(after_rendering(note), fields, files, context=context)
 
     def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
         """Render notes in order; a note with an error (a missing image) is left out."""
