@@ -190,16 +190,25 @@ def _match_by_key(
     entry_key: EntryKey,
     protected: set[str],
 ) -> None:
+    # Only notes still without an entry, and only entries a note may get: after the
+    # content pass a rebuild has nearly every note matched, and a first build has no
+    # entries at all, so the later passes have nothing to do.
+    waiting = [position for position, entry in enumerate(found) if entry is None]
+    if not waiting or len(claimed) == len(entries):
+        return
     index: dict[Hashable, list[LockedNote]] = defaultdict(list)
     for entry in entries:
         key = entry_key(entry)
         if key is not None and entry.guid not in claimed:
             index[key].append(entry)
+    if not index:
+        return
     # Notes whose entry is in their own file go first, so a copy elsewhere that happens
     # to come earlier in the build cannot take the original's entry.
     for same_file in (True, False):
-        for position, note in enumerate(notes):
-            key = note_key(note) if found[position] is None else None
+        for position in waiting:
+            note = notes[position]
+            key = note_key(note)
             candidates = [
                 entry
                 for entry in (index.get(key, ()) if key is not None else ())
@@ -209,6 +218,7 @@ def _match_by_key(
             if candidates:
                 found[position] = candidates[0]
                 claimed.add(candidates[0].guid)
+        waiting = [position for position in waiting if found[position] is None]
 
 
 def _match_by_place(
