@@ -142,6 +142,7 @@ def _rendered(rendered: RenderedNote, read_names: set[str], html: list[bytes]) -
         media,
         list(rendered.context),
         None if rendered.content is None else list(rendered.content),
+        rendered.cards,
     ]
 
 
@@ -156,7 +157,7 @@ def _fields(fields: dict[str, str], html: list[bytes]) -> list[list[Any]]:
 
 
 def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> RenderedNote:
-    kind, texts, tags, source, ids, parents, fields, media, context, hashed = value
+    kind, texts, tags, source, ids, parents, fields, media, context, hashed, cards = value
     front, deck, title, root = (_str(text) for text in texts)
     explicit_id, cell_id, url, code_language = (_opt(item, str) for item in ids)
     note = Note(
@@ -179,7 +180,9 @@ def _to_rendered(value: Any, images: dict[str, bytes], html: _FieldReader) -> Re
     files = tuple(_to_media(name, data, images) for name, data in media)
     first, second = context
     content = None if hashed is None else _content(*hashed)
-    return RenderedNote(note, fields, files, (_str(first), _str(second)), content)
+    if _int(cards) < 1:
+        raise BadEntry("a note makes at least one card")
+    return RenderedNote(note, fields, files, (_str(first), _str(second)), content, cards)
 
 
 def _content(type_id: Any, digest: Any) -> tuple[int, str]:

@@ -144,6 +144,9 @@ class RenderedNote:
     # (note type id, the lock's hash of the note for it: sharing/content.py), made where
     # the note was rendered. Whatever replaces the fields sets it to None.
     content: tuple[int, str] | None = None
+    # How many cards Anki makes of it (body.card_count), counted when it was rendered:
+    # the cloze numbers are in the parts, which the note lets go of then.
+    cards: int = 1
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,6 @@ from .render.renderer import Renderer, deck_description
 from .result import BuildResult, plural
 from .sharing import alike_process, changes, claims, identity, lock, similar
 from .sharing.report import ChangeReport
-from .syntax import body
 from .templates import NoteType, field_names, load_note_types, note_type_ids
 from .themes import DEFAULT_THEME, unknown_theme
 from .workers import SourceFile
@@ -155,14 +154,6 @@ def render_notes(
     note with an error (a missing image) is left out. Which of them share a guid is for
     the build to find (`claims.claim_guids`)."""
     return Renderer(field_names(templates)).render_all(notes, problems)
-
-
-def card_count(note: Note) -> int:
-    if note.kind is Kind.REVERSED:
-        return 2
-    if note.kind is Kind.CLOZE:
-        return len(body.cloze_numbers(body.parts_of(note)[0])) or 1
-    return 1
 
 
 def build(
@@ -598,7 +589,7 @@ def _result(
     return BuildResult(
         output=output,
         notes=len(notes),
-        cards=sum(card_count(r.note) for r in notes) if cards is None else cards,
+        cards=sum(r.cards for r in notes) if cards is None else cards,
         media=len(media),
         decks=tuple(sorted({r.note.deck for r in notes})),
         written=written,

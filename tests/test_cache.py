@@ -26,6 +26,7 @@ from anki_tools.cli import main
 from anki_tools.notes import ReadOptions
 from anki_tools.pipeline import BuildOptions
 from anki_tools.result import BuildResult
+from anki_tools.syntax import engine
 from anki_tools.themes import default_templates_dir
 
 from conftest import FIXED_TIME, PNG_BYTES, WriteNotes
@@ -258,6 +259,27 @@ def tamper(path: Path) -> None:
     path.write_bytes(cache_codec.encode(changed, path.stem))
 
 
+def test_a_build_from_the_cache_parses_no_markdown(
+    write_notes: WriteNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every file from the cache: nothing is parsed again, not even to count the cards of
+    a cloze note (the count comes with the rendered note)."""
+    notes = write_notes(
+        {"n.md": "## The {{c1::list}} and the {{c2::tuple}}\n\nBack.\n\n## Q?\n\nA.\n"}
+    )
+    options = BuildOptions(output=tmp_path / "deck.apkg", timestamp=FIXED_TIME)
+    first = pipeline.build_paths([notes], options)
+    assert (first.notes, first.cards) == (2, 3)
+    (tmp_path / "deck.apkg").unlink()  # not up to date: built again, from the cache
+
+    def no_parsing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed Markdown in a build from the cache")
+
+    monkeypatch.setattr(engine, "parse", no_parsing)
+    again = pipeline.build_paths([notes], options)
+    assert again.written and (again.notes, again.cards) == (2, 3)
+
+
 def test_a_check_reads_the_cache(
     write_notes: WriteNotes, cache_folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -291,10 +313,15 @@ BROKEN = {
     ),
     # A note's content hash, which decides whether the lock sees it as changed.
     "a content hash that is a number": lambda data: re.sub(
-        rb',\[(\d+),"[0-9a-f]{16}"\]\]', rb",[\1,12345]]", data, count=1
+        rb',\[(\d+),"[0-9a-f]{16}"\],', rb",[\1,12345],", data, count=1
     ),
     "a content hash of three parts": lambda data: re.sub(
-        rb',\[(\d+),("[0-9a-f]{16}")\]\]', rb",[\1,\2,3]]", data, count=1
+        rb',\[(\d+),("[0-9a-f]{16}")\],', rb",[\1,\2,3],", data, count=1
+    ),
+    # How many cards a note makes (the summary's count).
+    "no cards": lambda data: re.sub(rb'("[0-9a-f]{16}"\]),1\]', rb"\1,0]", data, count=1),
+    "a card count that is text": lambda data: re.sub(
+        rb'("[0-9a-f]{16}"\]),1\]', rb'\1,"1"]', data, count=1
     ),
 }
 
@@ -303,16 +330,20 @@ BROKEN = {
 def test_a_broken_entry_is_ignored_and_rebuilt(
     twins: Twins, cache_folder: Path, damage: Callable[[bytes], bytes]
 ) -> None:
-    twins.build()
+    first = twins.build()
     good = twins.decks()
-    for path in entries(cache_folder):
-        data = path.read_bytes()
+    stored = {path: path.read_bytes() for path in entries(cache_folder)}
+    for path, data in stored.items():
         assert FORMAT_FIELD in data
-        path.write_bytes(damage(data))
+        damaged = damage(data)
+        assert damaged != data  # each damage finds what it breaks
+        path.write_bytes(damaged)
     for output in twins.outputs.values():
         output.unlink()
-    twins.build()
+    again = twins.build()
     assert twins.decks() == good
+    assert (again[True].notes, again[True].cards) == (first[True].notes, first[True].cards)
+    assert {path: path.read_bytes() for path in stored} == stored  # a miss, written again
     for output in twins.outputs.values():
         output.unlink()
     twins.build()  # the entries were written again

@@ -96,7 +96,7 @@ def build(text: str, name: str = "notes.md") -> Built:
         problems = Problems()
         notes = pipeline.parse_sources([(path, root)], None, problems)
         rendered = pipeline.render_notes(notes, problems)
-        cards = [pipeline.card_count(item.note) for item in rendered]
+        cards = [item.cards for item in rendered]
         shown = [str(problem) for problem in problems.items]
         return Built(text, notes, rendered, list(problems.items), shown, display_path(path), cards)
 

@@ -21,13 +21,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from anki_tools import pipeline
 from anki_tools.errors import Problems, SourceError
 from anki_tools.notes import Kind, Note, ReadOptions, RenderedNote
 from anki_tools.parsers import notebook
 from anki_tools.render.media import media_name
 from anki_tools.render.renderer import Renderer
 from anki_tools.sharing import identity
+from anki_tools.syntax import body
 from anki_tools.templates import field_names
 
 from conftest import PNG_BYTES
@@ -266,7 +266,7 @@ def test_type_in_inside_indented_code_renders_a_box(nb) -> None:
 def test_reverse_tag_with_a_dash_line_makes_two_cards(nb) -> None:
     note = nb(md("Hund\n-\ndog", "Reverse")).note
     assert note.kind is Kind.REVERSED
-    assert pipeline.card_count(note) == 2
+    assert body.card_count(note) == 2
 
 
 def test_reverse_tag_without_a_dash_line_warns(nb) -> None:
@@ -691,7 +691,7 @@ def test_markers_in_code_and_text_outputs_are_shown_as_they_are(nb) -> None:
 def test_standalone_code_card_with_markers_is_basic(nb) -> None:
     parsed = nb(md("Q\n-\nA"), code("d = {{c1::1}}", "card", outputs=(stdout("1\n"),)))
     assert parsed.notes[1].kind is Kind.BASIC
-    assert pipeline.card_count(parsed.notes[1]) == 1
+    assert body.card_count(parsed.notes[1]) == 1
 
 
 def test_markers_in_markdown_and_html_outputs_are_shown_as_they_are(nb) -> None:
@@ -707,7 +707,7 @@ def test_markers_in_markdown_and_html_outputs_are_shown_as_they_are(nb) -> None:
         ),
     )
     note = parsed.note
-    assert pipeline.card_count(note) == 1, "only the question's c1 makes a card"
+    assert body.card_count(note) == 1, "only the question's c1 makes a card"
     rendered, _ = render(note)
     assert "at-typein" not in rendered.fields["Text"]
     assert "{{c2::" not in rendered.fields["Text"]

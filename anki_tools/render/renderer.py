@@ -60,7 +60,8 @@ class Renderer:
         fields[names[0]] = context[0] + fields[names[0]]
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
         files = tuple(media.files.values())
-        return RenderedNote(after_rendering(note), fields, files, context=context)
+        kept = after_rendering(note)
+        return RenderedNote(kept, fields, files, context, cards=body.card_count(note))
 
     def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
         """Render notes in order; a note with an error (a missing image) is left out."""

@@ -410,6 +410,15 @@ def cloze_numbers(part: Part) -> frozenset[int]:
     return part.markers.clozes
 
 
+def card_count(note: Note) -> int:
+    """How many cards Anki makes of the note: one per cloze number, two reversed."""
+    if note.kind is Kind.REVERSED:
+        return 2
+    if note.kind is Kind.CLOZE:
+        return len(cloze_numbers(parts_of(note)[0])) or 1
+    return 1
+
+
 def kind_of(question: Part, image: bool, reverse: bool) -> Kind:
     """The note type a card needs: markers in its question first, then `-i`, then reverse."""
     markers = question.markers
