@@ -12,16 +12,17 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from anki_tools import cache, cache_codec, config, pipeline
+from anki_tools import cache, cache_codec, config, pipeline, render_cache, workers
 from anki_tools.cli import main
 from anki_tools.notes import ReadOptions
 from anki_tools.pipeline import BuildOptions
@@ -278,6 +279,47 @@ def test_a_build_from_the_cache_parses_no_markdown(
     monkeypatch.setattr(engine, "parse", no_parsing)
     again = pipeline.build_paths([notes], options)
     assert again.written and (again.notes, again.cards) == (2, 3)
+
+
+@pytest.mark.parametrize("ahead", [1, render_cache.DECODED_AHEAD])
+def test_cached_files_after_a_rendering_one_are_decoded_meanwhile(
+    write_notes: WriteNotes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ahead: int
+) -> None:
+    """While the first file (edited) renders, the entries after it are decoded instead of
+    waited behind it, at most `DECODED_AHEAD` of them; the work still comes in file order,
+    an entry found unusable ahead of its turn (its image changed) is rendered at its turn,
+    and the deck is the bytes of a build without the cache."""
+    files = {f"n{number}.md": f"## Q{number}?\n\nA{number}.\n" for number in range(5)}
+    files["n3.md"] = "## Q3?\n\n![](pic.png)\n"
+    notes = write_notes({**files, "pic.png": PNG_BYTES})
+    twins = Twins(notes, tmp_path)
+    twins.build()
+    edit(notes / "n0.md", "A0.", "A0, edited.")
+    (notes / "pic.png").write_bytes(OTHER_PNG)
+    events: list[str] = []
+    load, render_files = render_cache.RenderCache.load, workers.render_files
+
+    def logged_load(store: render_cache.RenderCache, source: Any, *args: Any) -> Any:
+        events.append(f"load {source[0].name}")
+        return load(store, source, *args)
+
+    def logged_render_files(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        for work in render_files(*args, **kwargs):
+            events.append("rendered")
+            yield work
+
+    monkeypatch.setattr(render_cache, "DECODED_AHEAD", ahead)
+    monkeypatch.setattr(render_cache.RenderCache, "load", logged_load)
+    monkeypatch.setattr(render_cache.workers, "render_files", logged_render_files)
+    cached = pipeline.build_paths([notes], replace(twins.options, output=twins.outputs[True]))
+    loads = ["load n1.md", "load n2.md", "load n3.md", "load n4.md"]
+    assert events == [*loads[:ahead], "rendered", *loads[ahead:]]
+    monkeypatch.setattr(render_cache.RenderCache, "load", load)  # not the one below
+    monkeypatch.setattr(render_cache.workers, "render_files", render_files)
+    fresh = pipeline.build_paths([notes], replace(twins.options, output=twins.outputs[False]))
+    assert cached.problems == fresh.problems and cached.written and fresh.written
+    decks = twins.decks()
+    assert decks[True] == decks[False]
 
 
 def test_a_check_reads_the_cache(
