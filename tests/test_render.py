@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from anki_tools import pipeline
 from anki_tools.errors import Problems
 from anki_tools.notes import Kind, Note, Source
 from anki_tools.render.renderer import Renderer
+from anki_tools.syntax import body, engine
 from anki_tools.templates import field_names
 
 from conftest import PNG_BYTES
@@ -141,3 +143,25 @@ def test_a_rendered_note_keeps_no_markdown_but_its_front(tmp_path: Path) -> None
         "Q *front*", "", "", None, {}
     )  # fmt: skip
     assert (kept.source, kept.title, kept.deck) == (parsed.source, parsed.title, parsed.deck)
+
+
+def test_a_cloze_note_made_in_code_is_parsed_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A note without parsed parts (made in code) is parsed when it is rendered, and its
+    cards are counted from that parse, not from a second one."""
+    cloze = note(tmp_path, front="The {{c1::list}} and the {{c2::tuple}}", kind=Kind.CLOZE)
+    parses: list[str] = []
+    parse = engine.parse
+
+    def counted(text: str, *args: Any, **kwargs: Any) -> Any:
+        parses.append(text)
+        return parse(text, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "parse", counted)
+    body.parts_of(cloze)
+    once = list(parses)
+    parses.clear()
+    rendered = Renderer(field_names()).render(cloze, Problems())
+    assert rendered.cards == 2
+    assert parses == once

@@ -61,7 +61,7 @@ class Renderer:
         _check_fields(note, dict(zip(names, parts, strict=False)), fields, names[0], problems)
         files = tuple(media.files.values())
         kept = after_rendering(note)
-        return RenderedNote(kept, fields, files, context, cards=body.card_count(note))
+        return RenderedNote(kept, fields, files, context, cards=body.card_count(note, parts[0]))
 
     def render_all(self, notes: Iterable[Note], problems: Problems) -> list[RenderedNote]:
         """Render notes in order; a note with an error (a missing image) is left out."""

@@ -410,12 +410,13 @@ def cloze_numbers(part: Part) -> frozenset[int]:
     return part.markers.clozes
 
 
-def card_count(note: Note) -> int:
-    """How many cards Anki makes of the note: one per cloze number, two reversed."""
+def card_count(note: Note, question: Part | None = None) -> int:
+    """How many cards Anki makes of the note: one per cloze number, two reversed.
+    `question`: the note's first part, when the caller has parsed it already."""
     if note.kind is Kind.REVERSED:
         return 2
     if note.kind is Kind.CLOZE:
-        return len(cloze_numbers(parts_of(note)[0])) or 1
+        return len(cloze_numbers(question if question is not None else parts_of(note)[0])) or 1
     return 1
 
 
