@@ -194,7 +194,7 @@ def _match_by_key(
     # content pass a rebuild has nearly every note matched, and a first build has no
     # entries at all, so the later passes have nothing to do.
     waiting = [position for position, entry in enumerate(found) if entry is None]
-    if not waiting or len(claimed) == len(entries):
+    if not waiting:
         return
     index: dict[Hashable, list[LockedNote]] = defaultdict(list)
     for entry in entries:
